@@ -1,0 +1,47 @@
+// The composition root of pvpnd's behaviour: owns the services, registers the
+// RPC methods, and publishes events to watchers. Everything runs on the one
+// io_context it is given.
+#pragma once
+
+#include "daemon/core/config.hpp"
+#include "daemon/rpc/dispatcher.hpp"
+#include "daemon/sys/notifier.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <functional>
+
+namespace pvpn::core {
+
+struct Paths {
+    std::filesystem::path config_dir;  ///< config.ini, wireguard/, pvpn.log
+    std::filesystem::path run_dir;     ///< what the daemon changed in the system (crash recovery)
+};
+
+class Daemon {
+public:
+    using Publisher = std::function<void(boost::json::object event)>;
+
+    Daemon(boost::asio::io_context& io, Paths paths, ConfigStore& config, sys::Notifier& notifier);
+
+    /// Registers every method of proto::methods on `dispatcher`.
+    void register_methods(rpc::Dispatcher& dispatcher);
+
+    /// Where events for watch.v1 subscribers go.
+    void set_publisher(Publisher publisher) { publish_ = std::move(publisher); }
+
+private:
+    boost::json::object status() const;
+    void publish(boost::json::object event);
+
+    boost::asio::io_context& io_;
+    Paths paths_;
+    ConfigStore& config_;
+    sys::Notifier& notifier_;
+    Publisher publish_;
+    std::int64_t since_;
+};
+
+} // namespace pvpn::core

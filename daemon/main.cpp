@@ -1,0 +1,123 @@
+// pvpnd: the pvpn daemon. Parses its options, wires the real system ports
+// into the core, serves the socket, and runs the one event loop.
+#include "common/log.hpp"
+#include "daemon/core/config.hpp"
+#include "daemon/core/daemon.hpp"
+#include "daemon/rpc/server.hpp"
+#include "daemon/sys/notifier.hpp"
+#include "proto/jsonrpc.hpp"
+#include "proto/methods.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/program_options.hpp>
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+namespace asio = boost::asio;
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace pvpn;
+
+namespace {
+
+fs::path default_config_dir() {
+    char const* home = std::getenv("HOME");
+    return fs::path(home && *home ? home : "/root") / ".pvpn-cli" / "pvpn";
+}
+
+asio::awaitable<void> keep_watchdog_fed(sys::Notifier& notifier, std::chrono::microseconds interval) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        notifier.watchdog();
+        timer.expires_after(interval / 2);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    po::options_description opts("pvpnd options");
+    opts.add_options()
+        ("help,h", "show this help")
+        ("version", "print the version")
+        ("socket", po::value<std::string>()->default_value("/run/pvpn.sock"), "control socket path")
+        ("config-dir", po::value<std::string>()->default_value(default_config_dir().string()),
+         "directory of config.ini, wireguard/ and pvpn.log")
+        ("run-dir", po::value<std::string>()->default_value("/run/pvpn"),
+         "directory recording what the daemon changed (for crash recovery)")
+        ("control-group", po::value<std::string>()->default_value("pvpn"),
+         "members of this group may control the daemon")
+        ("verbose,v", "log debug messages");
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, opts), vm);
+        po::notify(vm);
+    } catch (po::error const& e) {
+        std::cerr << "pvpnd: " << e.what() << "\n" << opts;
+        return 2;
+    }
+    if (vm.count("help")) {
+        std::cout << "Usage: pvpnd [options]\n\n" << opts;
+        return 0;
+    }
+    if (vm.count("version")) {
+        std::cout << "pvpnd " << PVPN_VERSION << " (api " << proto::api_version << ")\n";
+        return 0;
+    }
+
+    ::umask(077);
+    core::Paths paths{vm["config-dir"].as<std::string>(), vm["run-dir"].as<std::string>()};
+    std::error_code fsec;
+    fs::create_directories(paths.config_dir, fsec);
+    fs::create_directories(paths.run_dir, fsec);
+    log::init({paths.config_dir / "pvpn.log", vm.count("verbose") > 0, true, std::getenv("JOURNAL_STREAM") != nullptr});
+    log::info("pvpnd", "pvpnd ", PVPN_VERSION, " starting; config ", paths.config_dir.string());
+
+    core::ConfigStore config(paths.config_dir);
+    if (auto r = config.load(); !r) log::warn("config", r.error().message);
+
+    asio::io_context io(1);
+    sys::SdNotifier notifier;
+    core::Daemon daemon(io, paths, config, notifier);
+    rpc::Dispatcher dispatcher;
+    daemon.register_methods(dispatcher);
+
+    auto const group = vm["control-group"].as<std::string>();
+    auto gid = rpc::lookup_group(group);
+    if (!gid) log::info("rpc", "group ", group, " does not exist: only root may control pvpnd");
+    rpc::Server server(io, dispatcher, vm["socket"].as<std::string>(), gid);
+    daemon.set_publisher([&server](boost::json::object event) {
+        server.broadcast(proto::encode_notification(proto::event_notification, std::move(event)));
+    });
+    if (auto r = server.listen(); !r) {
+        log::error("pvpnd", r.error().message);
+        return 1;
+    }
+    server.start();
+    notifier.ready();
+    if (auto interval = notifier.watchdog_interval())
+        asio::co_spawn(io, keep_watchdog_fed(notifier, *interval), asio::detached);
+
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        log::info("pvpnd", "signal ", sig, ": shutting down");
+        notifier.stopping();
+        server.stop();
+        io.stop();
+    });
+    ::signal(SIGPIPE, SIG_IGN);
+    io.run();
+    log::info("pvpnd", "stopped");
+    return 0;
+}
