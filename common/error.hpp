@@ -5,6 +5,7 @@
 // with. docs/rpc.md and docs/cli.md list them; keep the three in step.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
 
 #include <string>
@@ -50,6 +51,9 @@ Errc errc_from_int(int code);
 struct Error {
     Errc code = Errc::internal;
     std::string message;
+    /// Extra facts for programs, sent as the JSON-RPC error's "data" (e.g. the
+    /// human-verification URL, retry_after). Never a secret.
+    boost::json::object data = {};
 };
 
 /// Lets boost::system::result<T, Error>::value() throw.

@@ -69,7 +69,9 @@ Result<IniDocument> parse(std::string_view text, std::string_view source, Inline
         if (raw.find('\0') != std::string_view::npos)
             return fail(Errc::config_invalid, where() + "contains a NUL byte");
 
-        auto body = trim(raw);
+        // A UTF-8 byte order mark (some editors add one) stays in the text
+        // but is not part of the first line's syntax.
+        auto body = trim(number == 1 && raw.starts_with("\xEF\xBB\xBF") ? raw.substr(3) : raw);
         line.section = section;
         line.prefix = std::string(raw);
         if (body.empty() || is_comment_start(body.front())) {

@@ -12,6 +12,7 @@
 //     recognised only for keys the caller's InlineCommentRule names. For every
 //     other key the whole rest of the line is the value, so a password may
 //     contain `#` and `;` (`pass = a;b # c` has the value "a;b # c").
+//   - A UTF-8 byte order mark at the start is kept and otherwise ignored.
 //   - Errors: a key before the first section, a line that is neither a section,
 //     a comment, blank nor `key = value`, an empty key, a key twice in one
 //     section, a section twice.

@@ -2,9 +2,15 @@
 // into the core, serves the socket, and runs the one event loop.
 #include "common/log.hpp"
 #include "daemon/core/config.hpp"
+#include "daemon/core/connection.hpp"
 #include "daemon/core/daemon.hpp"
+#include "daemon/dns/make_dns.hpp"
+#include "daemon/firewall/firewall.hpp"
+#include "daemon/net/libnl_netlink.hpp"
 #include "daemon/rpc/server.hpp"
 #include "daemon/sys/notifier.hpp"
+#include "daemon/tunnel/tunnel.hpp"
+#include "daemon/wg/detect.hpp"
 #include "proto/jsonrpc.hpp"
 #include "proto/methods.hpp"
 
@@ -57,6 +63,12 @@ int main(int argc, char** argv) {
          "directory recording what the daemon changed (for crash recovery)")
         ("control-group", po::value<std::string>()->default_value("pvpn"),
          "members of this group may control the daemon")
+        ("resolv-conf", po::value<std::string>()->default_value("/etc/resolv.conf"),
+         "the resolver configuration pvpnd points at Proton's DNS")
+        ("resolv-backup", po::value<std::string>(),
+         "where the original resolver configuration is kept while connected (default: <resolv-conf>.pvpnbak)")
+        ("wireguard-go", po::value<std::string>()->default_value("/usr/bin/wireguard-go"),
+         "the userspace WireGuard used when the kernel has no WireGuard")
         ("verbose,v", "log debug messages");
     po::variables_map vm;
     try {
@@ -85,10 +97,42 @@ int main(int argc, char** argv) {
 
     core::ConfigStore config(paths.config_dir);
     if (auto r = config.load(); !r) log::warn("config", r.error().message);
+    for (auto const& w : config.warnings()) log::warn("config", w);
 
     asio::io_context io(1);
     sys::SdNotifier notifier;
-    core::Daemon daemon(io, paths, config, notifier);
+
+    // The real system ports.
+    auto netlink = net::LibnlNetlink::open();
+    if (!netlink) {
+        log::error("pvpnd", "netlink: ", netlink.error().message);
+        return 1;
+    }
+    wg::WireGuardOptions wg_options;
+    wg_options.uapi.binary = vm["wireguard-go"].as<std::string>();
+    wg_options.uapi.log_file = paths.run_dir / "wireguard-go.log";
+    auto wireguard = wg::detect_wireguard(**netlink, wg_options);
+    if (!wireguard) {
+        log::error("pvpnd", wireguard.error().message);
+        return 1;
+    }
+    dns::ResolvConfOptions dns_options;
+    dns_options.path = vm["resolv-conf"].as<std::string>();
+    dns_options.backup = vm.count("resolv-backup") ? fs::path(vm["resolv-backup"].as<std::string>())
+                                                   : fs::path(dns_options.path.string() + ".pvpnbak");
+    auto dns = dns::make_dns(io.get_executor(), dns_options);
+    tunnel::Tunnel tunnel(**netlink, **wireguard, *dns, paths.run_dir);
+    auto firewall = firewall::make_firewall();
+    log::info("pvpnd", "WireGuard: ", (*wireguard)->backend(), ", firewall: ", firewall->backend(),
+              ", DNS: ", dns->backend());
+
+    core::Daemon* daemon_ptr = nullptr;
+    core::Connection connection(io, core::Ports{tunnel, *firewall, **netlink}, config,
+                                [&daemon_ptr](boost::json::object event) {
+                                    if (daemon_ptr) daemon_ptr->publish(std::move(event));
+                                });
+    core::Daemon daemon(paths, config, connection, notifier);
+    daemon_ptr = &daemon;
     rpc::Dispatcher dispatcher;
     daemon.register_methods(dispatcher);
 
@@ -103,8 +147,11 @@ int main(int argc, char** argv) {
         log::error("pvpnd", r.error().message);
         return 1;
     }
-    server.start();
-    notifier.ready();
+    asio::co_spawn(io, connection.startup(), [&](std::exception_ptr e) {
+        if (e) log::error("pvpnd", "startup recovery failed");
+        server.start();
+        notifier.ready();
+    });
     if (auto interval = notifier.watchdog_interval())
         asio::co_spawn(io, keep_watchdog_fed(notifier, *interval), asio::detached);
 

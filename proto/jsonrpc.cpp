@@ -71,7 +71,9 @@ std::string encode_error(json::value const& id, Error const& error, json::value 
     json::object err;
     err["code"] = static_cast<int>(error.code);
     err["message"] = error.message;
-    json::object d = data.is_object() ? data.as_object() : json::object{};
+    json::object d = error.data;
+    if (data.is_object())
+        for (auto const& kv : data.as_object()) d[kv.key()] = kv.value();
     d["name"] = errc_name(error.code);
     err["data"] = std::move(d);
     json::object o;
@@ -112,7 +114,10 @@ Result<Reply> parse_reply(std::string_view line) {
     if (auto const* c = eo.if_contains("code"); c && c->is_int64())
         e.code = errc_from_int(static_cast<int>(c->as_int64()));
     if (auto const* m = eo.if_contains("message"); m && m->is_string()) e.message = std::string(m->as_string());
-    if (auto const* d = eo.if_contains("data")) r.error_data = *d;
+    if (auto const* d = eo.if_contains("data")) {
+        r.error_data = *d;
+        if (d->is_object()) e.data = d->as_object();
+    }
     r.error = std::move(e);
     return r;
 }

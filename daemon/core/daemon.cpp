@@ -27,28 +27,18 @@ Result<void> no_params(json::object const& params, std::string_view method) {
 
 } // namespace
 
-Daemon::Daemon(asio::io_context& io, Paths paths, ConfigStore& config, sys::Notifier& notifier)
-    : io_(io), paths_(std::move(paths)), config_(config), notifier_(notifier), since_(now_unix()) {}
+Daemon::Daemon(Paths paths, ConfigStore& config, Connection& connection, sys::Notifier& notifier)
+    : paths_(std::move(paths)), config_(config), connection_(connection), notifier_(notifier) {}
 
 void Daemon::publish(json::object event) {
+    if (auto const* type = event.if_contains("type"); type && *type == "state") {
+        auto const* state = event.if_contains("state");
+        auto const* reason = event.if_contains("reason");
+        if (state && state->is_string() && reason && reason->is_string())
+            notifier_.status(std::string(state->as_string()) + ": " + std::string(reason->as_string()));
+    }
     event["time"] = now_unix();
     if (publish_) publish_(std::move(event));
-}
-
-json::object Daemon::status() const {
-    json::object s;
-    s["state"] = "disconnected";
-    s["since"] = since_;
-    s["reason"] = "";
-    s["server"] = nullptr;
-    s["tunnel"] = nullptr;
-    s["dns"] = json::object{{"mode", "system"}, {"servers", json::array{}}, {"backend", nullptr}};
-    s["killswitch"] = json::object{{"enabled", false}, {"active", false}, {"allow_lan", true}, {"rules", "none"}};
-    s["port_forwarding"] = json::object{{"state", "off"}};
-    s["qbittorrent"] = nullptr;
-    s["monitor"] = nullptr;
-    s["warnings"] = json::array{};
-    return s;
 }
 
 void Daemon::register_methods(rpc::Dispatcher& d) {
@@ -64,7 +54,19 @@ void Daemon::register_methods(rpc::Dispatcher& d) {
 
     d.add(proto::method::status, [this](json::object const& p, Ctx&) -> asio::awaitable<R> {
         if (auto r = no_params(p, proto::method::status); !r) co_return r.error();
-        co_return json::value(status());
+        co_return json::value(connection_.status());
+    });
+
+    d.add(proto::method::connect, [this](json::object const& p, Ctx&) -> asio::awaitable<R> {
+        co_return co_await connection_.connect(p);
+    });
+
+    d.add(proto::method::disconnect, [this](json::object const& p, Ctx&) -> asio::awaitable<R> {
+        co_return co_await connection_.disconnect(p);
+    });
+
+    d.add(proto::method::list, [this](json::object const& p, Ctx&) -> asio::awaitable<R> {
+        co_return co_await connection_.list(p);
     });
 
     d.add(proto::method::watch, [](json::object const& p, Ctx& ctx) -> asio::awaitable<R> {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "daemon/core/config.hpp"
+#include "daemon/core/connection.hpp"
 #include "daemon/rpc/dispatcher.hpp"
 #include "daemon/sys/notifier.hpp"
 
@@ -24,7 +25,7 @@ class Daemon {
 public:
     using Publisher = std::function<void(boost::json::object event)>;
 
-    Daemon(boost::asio::io_context& io, Paths paths, ConfigStore& config, sys::Notifier& notifier);
+    Daemon(Paths paths, ConfigStore& config, Connection& connection, sys::Notifier& notifier);
 
     /// Registers every method of proto::methods on `dispatcher`.
     void register_methods(rpc::Dispatcher& dispatcher);
@@ -32,16 +33,16 @@ public:
     /// Where events for watch.v1 subscribers go.
     void set_publisher(Publisher publisher) { publish_ = std::move(publisher); }
 
-private:
-    boost::json::object status() const;
+    /// Sends an event (a "time" member is added) to every watcher, and keeps
+    /// the service manager's STATUS line in step with the tunnel state.
     void publish(boost::json::object event);
 
-    boost::asio::io_context& io_;
+private:
     Paths paths_;
     ConfigStore& config_;
+    Connection& connection_;
     sys::Notifier& notifier_;
     Publisher publish_;
-    std::int64_t since_;
 };
 
 } // namespace pvpn::core

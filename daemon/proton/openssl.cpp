@@ -32,7 +32,7 @@ Bytes bn_to_le(BIGNUM const* n, std::size_t width) {
     return out;
 }
 
-Bytes digest(EVP_MD const* md, std::initializer_list<ByteView> parts) {
+Bytes digest(EVP_MD const* md, std::span<ByteView const> parts) {
     MdCtx ctx(EVP_MD_CTX_new());
     check(ctx != nullptr, "EVP_MD_CTX_new");
     check(EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1, "EVP_DigestInit_ex");

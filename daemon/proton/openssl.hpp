@@ -58,7 +58,12 @@ BnCtx bn_ctx();
 /// Writes `n` as exactly `width` little-endian bytes; throws if it does not fit.
 Bytes bn_to_le(BIGNUM const* n, std::size_t width);
 
-/// Hash of the concatenation of `parts` with `md` (e.g. EVP_sha512()).
-Bytes digest(EVP_MD const* md, std::initializer_list<ByteView> parts);
+/// Hash of the concatenation of `parts` with `md` (e.g. EVP_sha512()), without
+/// copying them together (some parts are secrets).
+Bytes digest(EVP_MD const* md, std::span<ByteView const> parts);
+
+inline Bytes digest(EVP_MD const* md, std::initializer_list<ByteView> parts) {
+    return digest(md, std::span<ByteView const>(parts.begin(), parts.size()));
+}
 
 } // namespace pvpn::proton::ossl

@@ -9,7 +9,8 @@ lifetime 0 deletes. Each live mapping is a DNAT rule exit_ip:port -> client:inte
 nft table `ip pvl_natpmp`, so the forwarded port is really reachable from outside.
 A mapping is granted only to the WireGuard peer that owns the requester's tunnel address
 when, per knob `pf_grant_mode` (either|cert|agent, default either), STATE/grants/cert.json
-says pf for that peer's key (and is not expired) or STATE/grants/agent-<slug>.json says pf;
+says pf for that peer's key (and is not expired) or STATE/grants/agent-<slug>.json says pf
+(for that key, when the file names one in "x25519");
 otherwise the answer is result 2 (not authorized). Test knobs: `natpmp_result` (force a
 result code on mappings), `natpmp_drop` (answer nothing). Every request is logged, one line.
 """
@@ -100,7 +101,9 @@ class Gateway:
             if isinstance(rec, dict) and rec.get("pf"):
                 cert_ok = float(rec.get("expires", 0) or 0) > time.time()
             agent = read_json(os.path.join(grants, "agent-%s.json" % self.slug), {})
-            agent_ok = isinstance(agent, dict) and bool(agent.get("pf"))
+            # The agent's grant is for its client's key when it names one.
+            agent_ok = (isinstance(agent, dict) and bool(agent.get("pf"))
+                        and agent.get("x25519", peer) == peer)
         ok = {"cert": cert_ok, "agent": agent_ok}.get(mode, cert_ok or agent_ok)
         return ok, "peer=%s mode=%s cert=%s agent=%s" % (peer, mode, cert_ok, agent_ok)
 

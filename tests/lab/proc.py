@@ -46,7 +46,7 @@ def wait_until(pred, timeout, what, interval=0.02):
         if time.monotonic() >= end:
             raise LabError("timed out after %ss waiting for %s" % (timeout, what))
         time.sleep(interval)
-        interval = min(interval * 1.5, 0.25)
+        interval = min(interval * 1.5, 0.1)
 
 
 def _stat_fields(pid):
@@ -106,9 +106,7 @@ def spawn(dirs, name, ns, argv, env=None, truncate_log=True):
     st = start_time(p.pid) or ""
     with open(dirs.pidfile(name), "w") as f:
         f.write("%d %s\n" % (p.pid, st))
-    # The Popen object is dropped on purpose: the daemon outlives this command.
-    p.returncode = 0
-    return p.pid
+    return p.pid      # the daemon outlives this command; its pid file is the handle
 
 
 def read_pid(dirs, name):

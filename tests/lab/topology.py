@@ -134,10 +134,12 @@ def _server_nft(s):
     bh, _ = P.server_behind_if(s["index"])
     return """table ip pvl_server {
  chain input { type filter hook input priority 0; policy accept;
-  udp dport %d iifname != "lo" drop }
+  udp dport %d iifname != "lo" drop
+ }
  chain post { type nat hook postrouting priority 100; policy accept;
   ip saddr 10.2.0.0/24 oifname "%s" snat to %s
-  ip saddr 10.2.0.0/24 oifname "%s" masquerade }
+  ip saddr 10.2.0.0/24 oifname "%s" masquerade
+ }
 }
 """ % (P.WG_INNER_PORT, up, s["exit_ip"], bh)
 

@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 MAX_BODY = 1 << 20
 
@@ -33,7 +33,7 @@ class Request:
     def __init__(self, handler):
         url = urlsplit(handler.path)
         self.method = handler.command
-        self.raw_path = url.path
+        self.raw_path = unquote(url.path)
         self.query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         self.headers = handler.headers
         self.client_ip = handler.client_address[0]

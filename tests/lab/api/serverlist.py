@@ -128,6 +128,10 @@ class ServerList:
             self.cache_key = key
             self.cache = {"lab": lab_logicals(lab, knob_values)}
 
+    def refresh(self, knob_values):
+        with self.lock:
+            self._refresh(knob_values)
+
     def _body(self, variant, gz):
         if (variant, gz) not in self.cache:
             lab = self.cache["lab"]

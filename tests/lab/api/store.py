@@ -11,6 +11,7 @@ import labstate
 
 SRP_TTL = 300
 HV_TTL = 3600
+MAX_SESSIONS = 2000
 
 
 def token():
@@ -63,6 +64,9 @@ class Store:
         self._issue(s, ttl)
         with self.lock:
             self.sessions[s["UID"]] = s
+            if len(self.sessions) > MAX_SESSIONS:  # tests log in a lot: forget the least recently used
+                for uid in sorted(self.sessions, key=lambda u: self.sessions[u]["issued"])[:len(self.sessions) // 4]:
+                    del self.sessions[uid]
             self.save()
         return dict(s)
 

@@ -1,0 +1,34 @@
+"""One test session at a time on the lab: an exclusive flock on the tests/lab directory.
+
+Every pytest session that brings the lab up (the lab self-tests, pvpn's lab tests) holds it for its
+whole run, so two sessions on the same machine wait for each other instead of tearing down each
+other's lab. `scripts/lab` commands lock tests/lab/lab.py instead, so they never wait on this.
+"""
+import fcntl
+import os
+import time
+
+LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def acquire(timeout=900, on_wait=None):
+    """Block (at most timeout s) until this process holds the lab; return the fd to keep open."""
+    fd = os.open(LAB_DIR, os.O_RDONLY)
+    end = time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > end:
+                os.close(fd)
+                raise TimeoutError("another lab test session held %s for %ds" % (LAB_DIR, timeout))
+            if on_wait and not told:
+                on_wait()
+                told = True
+            time.sleep(0.5)
+
+
+def release(fd):
+    os.close(fd)
