@@ -264,6 +264,24 @@ boost::system::result<InitPlan, UsageError> build_init(po::variables_map const& 
     return plan;
 }
 
+// The RPC params of a non-init command: only the flags given, validated.
+boost::system::result<json::object, UsageError> build_params(CommandSpec const& spec, po::variables_map const& vm) {
+    json::object params;
+    for (auto const& f : all_flags) {
+        if (!applies(f, spec.cmd) || f.key.empty()) continue;
+        std::string name(f.name);
+        if (f.kind == ValueKind::none) {
+            if (vm[name].as<bool>()) params[f.key] = true;
+            continue;
+        }
+        if (!vm.count(name)) continue;
+        auto value = validate_flag(f, vm[name].as<std::string>());
+        if (!value) return usage(value.error().message, spec.name);
+        params[f.key] = std::move(*value);
+    }
+    return params;
+}
+
 } // namespace
 
 bool is_secret(ValueKind kind) {
@@ -364,11 +382,11 @@ boost::system::result<Command, UsageError> parse_command_line(std::span<std::str
                 break;
             }
         }
+        if (version) {
+            out.action = Action::version;
+            return out;
+        }
         if (i == args.size()) {
-            if (version) {
-                out.action = Action::version;
-                return out;
-            }
             if (help) {
                 out.help = top_help();
                 return out;
@@ -402,20 +420,11 @@ boost::system::result<Command, UsageError> parse_command_line(std::span<std::str
             out.init = std::move(*plan);
             return out;
         }
+        auto params = build_params(*spec, *vm);
+        if (!params) return params.error();
         out.action = Action::call;
         out.method = spec->method;
-        for (auto const& f : all_flags) {
-            if (!applies(f, spec->cmd) || f.key.empty()) continue;
-            std::string name(f.name);
-            if (f.kind == ValueKind::none) {
-                if ((*vm)[name].as<bool>()) out.params[f.key] = true;
-                continue;
-            }
-            if (!vm->count(name)) continue;
-            auto value = validate_flag(f, (*vm)[name].as<std::string>());
-            if (!value) return usage(value.error().message, spec->name);
-            out.params[f.key] = std::move(*value);
-        }
+        out.params = std::move(*params);
         if (spec->cmd == Cmd::status && (*vm)["watch"].as<bool>()) {
             out.action = Action::watch;
             out.method = proto::method::watch;

@@ -66,6 +66,8 @@ struct ScopeSpec {
     std::string_view section;  ///< "protonvpn"
     std::string_view title;    ///< "Proton VPN account"
 };
+
+/// The init scopes in prompt order: proton, qb, network.
 std::span<ScopeSpec const> scopes();
 
 

@@ -343,9 +343,16 @@ std::string format_event(json::object const& event) {
         out = buf;
         out += ' ';
     }
-    out += text_at(&event, "type").value_or("event");
+    auto const type = text_at(&event, "type").value_or("event");
+    out += type;
+    // A member named like the type is the headline: "state connected".
+    auto const* headline = event.if_contains(type);
+    if (headline) {
+        out += ' ';
+        out += event_value(*headline);
+    }
     for (auto const& kv : event) {
-        if (kv.key() == "type" || kv.key() == "time") continue;
+        if (kv.key() == "type" || kv.key() == "time" || (headline && kv.key() == type)) continue;
         out += ' ';
         out += kv.key();
         out += '=';

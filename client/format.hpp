@@ -27,7 +27,8 @@ std::string format_status(boost::json::value const& status, std::int64_t now);
 /// Built in one string: 15,000 rows format in milliseconds.
 std::string format_list(boost::json::value const& list);
 
-/// One watch.v1 event on one line: "HH:MM:SS type key=value ..." (local time).
+/// One watch.v1 event on one line: "HH:MM:SS type [headline] key=value ..."
+/// (local time; the headline is the member named like the type, e.g. "state connected").
 std::string format_event(boost::json::object const& event);
 
 /// The config.set.v1 result: which keys changed (names only, never values).

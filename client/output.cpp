@@ -61,7 +61,7 @@ std::string error_hints(CallError const& error) {
         break;
     case Errc::human_verification:
         if (auto const* url = data_member(error, "url"); url && url->is_string())
-            out = "Proton asks for human verification. Open this address in a browser and solve it:\n  " +
+            out = "Open this address in a browser and solve the challenge:\n  " +
                   std::string(url->as_string()) + "\n";
         out += "then run the command again with --hv-token TOKEN";
         if (auto const* token = data_member(error, "token"); token && token->is_string() && !token->as_string().empty())

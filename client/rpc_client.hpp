@@ -68,6 +68,7 @@ public:
     /// True once SIGINT or SIGTERM ended a wait.
     bool interrupted() const { return interrupted_; }
 
+    /// The socket this client talks to (for messages).
     std::string const& socket_path() const { return path_; }
 
 private:

@@ -1,5 +1,6 @@
 #include "common/ini.hpp"
 
+#include <map>
 #include <utility>
 
 namespace pvpn::ini {
@@ -53,6 +54,9 @@ Result<IniDocument> parse(std::string_view text, std::string_view source, Inline
     std::string section;
     bool in_section = false;
     std::size_t number = 0;
+    // Line numbers seen so far, for duplicate checks in O(log n) per line.
+    std::map<std::string, std::size_t, std::less<>> headers;
+    std::map<std::pair<std::string, std::string>, std::size_t> entries;
     while (!text.empty()) {
         ++number;
         auto newline = text.find('\n');
@@ -87,10 +91,11 @@ Result<IniDocument> parse(std::string_view text, std::string_view source, Inline
                 return fail(Errc::config_invalid, where() + "unexpected text after ']'");
             auto name = trim(body.substr(1, close - 1));
             if (name.empty()) return fail(Errc::config_invalid, where() + "empty section name");
-            if (auto first = doc.find_header(name))
+            auto [first, fresh] = headers.emplace(std::string(name), number);
+            if (!fresh)
                 return fail(Errc::config_invalid, where() + "section [" + std::string(name) +
                                                       "] appears twice (first on line " +
-                                                      std::to_string(*first + 1) + ")");
+                                                      std::to_string(first->second) + ")");
             section = std::string(name);
             in_section = true;
             line.kind = IniDocument::Kind::section;
@@ -106,9 +111,10 @@ Result<IniDocument> parse(std::string_view text, std::string_view source, Inline
         if (!in_section)
             return fail(Errc::config_invalid,
                         where() + "key '" + std::string(key) + "' comes before any [section]");
-        if (auto first = doc.find_entry(section, key))
+        auto [first, fresh] = entries.emplace(std::pair(section, std::string(key)), number);
+        if (!fresh)
             return fail(Errc::config_invalid, where() + "key '" + std::string(key) + "' appears twice in [" +
-                                                  section + "] (first on line " + std::to_string(*first + 1) +
+                                                  section + "] (first on line " + std::to_string(first->second) +
                                                   ")");
 
         auto rest = raw.substr(eq + 1);
@@ -182,7 +188,8 @@ std::string IniDocument::new_line_ending() const {
 }
 
 Result<void> IniDocument::set(std::string_view section, std::string_view key, std::string_view value) {
-    if (!valid_name(section)) return fail(Errc::invalid_params, "invalid section name '" + std::string(section) + "'");
+    if (!valid_name(section))
+        return fail(Errc::invalid_params, "invalid section name '" + std::string(section) + "'");
     if (!valid_name(key)) return fail(Errc::invalid_params, "invalid key '" + std::string(key) + "'");
     std::string const label = "[" + std::string(section) + "] " + std::string(key);
     for (char c : value)

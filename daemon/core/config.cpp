@@ -20,60 +20,58 @@ namespace json = boost::json;
 
 constexpr std::array<std::string_view, 5> sections{"protonvpn", "qbittorrent", "network", "monitor", "service"};
 
-// clang-format off
 constexpr std::array<KeySpec, 23> schema{{
-    {"protonvpn", "user", KeyType::string, "", 0, 0, false, false,
-     "Proton account user name or e-mail address"},
-    {"protonvpn", "pass", KeyType::string, "", 0, 0, true, false,
-     "Proton account password"},
-    {"protonvpn", "2fa", KeyType::string, "", 0, 0, true, false,
-     "one-time 2FA (TOTP) code: used at the next login, then cleared"},
-    {"protonvpn", "wireguard_port", KeyType::port, "51820", 0, 0, false, false,
-     "UDP port of the servers' WireGuard endpoint"},
-    {"protonvpn", "session_dir", KeyType::path, "", 0, 0, false, true,
-     "directory for the Proton session tokens (default: the config dir)"},
-    {"protonvpn", "api_url", KeyType::url, "https://vpn-api.proton.me", 0, 0, false, false,
-     "base URL of the Proton VPN API"},
-    {"protonvpn", "api_ca_file", KeyType::path, "", 0, 0, false, false,
-     "PEM file of CAs to trust for the API (default: the system CAs)"},
-    {"protonvpn", "srp_modulus_key", KeyType::path, "", 0, 0, false, false,
-     "OpenPGP key file that signs the SRP modulus (default: Proton's pinned key)"},
+    {.section = "protonvpn", .key = "user", .type = KeyType::string,
+     .description = "Proton account user name or e-mail address"},
+    {.section = "protonvpn", .key = "pass", .type = KeyType::string, .secret = true,
+     .description = "Proton account password"},
+    {.section = "protonvpn", .key = "2fa", .type = KeyType::string, .secret = true,
+     .description = "one-time 2FA (TOTP) code: used at the next login, then cleared"},
+    {.section = "protonvpn", .key = "wireguard_port", .type = KeyType::port, .default_value = "51820",
+     .description = "UDP port of the servers' WireGuard endpoint"},
+    {.section = "protonvpn", .key = "session_dir", .type = KeyType::path, .defaults_to_config_dir = true,
+     .description = "directory for the Proton session tokens (default: the config dir)"},
+    {.section = "protonvpn", .key = "api_url", .type = KeyType::url, .default_value = "https://vpn-api.proton.me",
+     .description = "base URL of the Proton VPN API"},
+    {.section = "protonvpn", .key = "api_ca_file", .type = KeyType::path,
+     .description = "PEM file of CAs to trust for the API (default: the system CAs)"},
+    {.section = "protonvpn", .key = "srp_modulus_key", .type = KeyType::path,
+     .description = "OpenPGP key file that signs the SRP modulus (default: Proton's pinned key)"},
 
-    {"qbittorrent", "enable", KeyType::boolean, "true", 0, 0, false, false,
-     "set qBittorrent's listen port through its WebUI API"},
-    {"qbittorrent", "url", KeyType::url, "http://127.0.0.1:8080", 0, 0, false, false,
-     "address of the qBittorrent WebUI"},
-    {"qbittorrent", "user", KeyType::string, "", 0, 0, false, false,
-     "qBittorrent WebUI user name"},
-    {"qbittorrent", "pass", KeyType::string, "", 0, 0, true, false,
-     "qBittorrent WebUI password"},
-    {"qbittorrent", "port", KeyType::port, "6881", 0, 0, false, false,
-     "listen port to set while no forwarded port is known"},
-    {"qbittorrent", "bind_interface", KeyType::boolean, "false", 0, 0, false, false,
-     "also bind qBittorrent to the VPN interface"},
+    {.section = "qbittorrent", .key = "enable", .type = KeyType::boolean, .default_value = "true",
+     .description = "set qBittorrent's listen port through its WebUI API"},
+    {.section = "qbittorrent", .key = "url", .type = KeyType::url, .default_value = "http://127.0.0.1:8080",
+     .description = "address of the qBittorrent WebUI"},
+    {.section = "qbittorrent", .key = "user", .type = KeyType::string,
+     .description = "qBittorrent WebUI user name"},
+    {.section = "qbittorrent", .key = "pass", .type = KeyType::string, .secret = true,
+     .description = "qBittorrent WebUI password"},
+    {.section = "qbittorrent", .key = "port", .type = KeyType::port, .default_value = "6881",
+     .description = "listen port to set while no forwarded port is known"},
+    {.section = "qbittorrent", .key = "bind_interface", .type = KeyType::boolean, .default_value = "false",
+     .description = "also bind qBittorrent to the VPN interface"},
 
-    {"network", "ks_default", KeyType::boolean, "false", 0, 0, false, false,
-     "turn the kill-switch on at connect when --ks is not given"},
-    {"network", "dns_default", KeyType::boolean, "true", 0, 0, false, false,
-     "use Proton's DNS while connected when --dns is not given"},
-    {"network", "threshold_default", KeyType::integer, "60", 1, 100, false, false,
-     "highest server load in % when --threshold is not given"},
-    {"network", "allow_lan", KeyType::boolean, "true", 0, 0, false, false,
-     "let the kill-switch pass traffic to the local network"},
-    {"network", "fastest_default", KeyType::fastest, "ping", 0, 0, false, false,
-     "how to find the fastest server when --fastest is not given: ping or api"},
+    {.section = "network", .key = "ks_default", .type = KeyType::boolean, .default_value = "false",
+     .description = "turn the kill-switch on at connect when --ks is not given"},
+    {.section = "network", .key = "dns_default", .type = KeyType::boolean, .default_value = "true",
+     .description = "use Proton's DNS while connected when --dns is not given"},
+    {.section = "network", .key = "threshold_default", .type = KeyType::integer, .default_value = "60",
+     .min = 1, .max = 100, .description = "highest server load in % when --threshold is not given"},
+    {.section = "network", .key = "allow_lan", .type = KeyType::boolean, .default_value = "true",
+     .description = "let the kill-switch pass traffic to the local network"},
+    {.section = "network", .key = "fastest_default", .type = KeyType::fastest, .default_value = "ping",
+     .description = "how to find the fastest server when --fastest is not given: ping or api"},
 
-    {"monitor", "interval", KeyType::integer, "60", 1, 86400, false, false,
-     "seconds between checks of the connected server"},
-    {"monitor", "failures", KeyType::integer, "3", 1, 1000, false, false,
-     "consecutive bad checks before reconnecting to another server"},
-    {"monitor", "latency_threshold", KeyType::integer, "500", 1, 60000, false, false,
-     "round-trip time in ms above which a check counts as bad"},
+    {.section = "monitor", .key = "interval", .type = KeyType::integer, .default_value = "60",
+     .min = 1, .max = 86400, .description = "seconds between checks of the connected server"},
+    {.section = "monitor", .key = "failures", .type = KeyType::integer, .default_value = "3",
+     .min = 1, .max = 1000, .description = "consecutive bad checks before reconnecting to another server"},
+    {.section = "monitor", .key = "latency_threshold", .type = KeyType::integer, .default_value = "500",
+     .min = 1, .max = 60000, .description = "round-trip time in ms above which a check counts as bad"},
 
-    {"service", "autoconnect", KeyType::boolean, "false", 0, 0, false, false,
-     "connect when pvpnd starts (with the systemd service: at boot)"},
+    {.section = "service", .key = "autoconnect", .type = KeyType::boolean, .default_value = "false",
+     .description = "connect when pvpnd starts (with the systemd service: at boot)"},
 }};
-// clang-format on
 
 constexpr std::size_t max_text_value = 1024;
 
@@ -90,7 +88,9 @@ std::string describe(KeySpec const& spec, std::string_view value) {
     return out;
 }
 
-std::string at_line(fs::path const& file, std::size_t line) { return file.string() + ":" + std::to_string(line) + ": "; }
+std::string at_line(fs::path const& file, std::size_t line) {
+    return file.string() + ":" + std::to_string(line) + ": ";
+}
 
 Error bad_value(std::string_view rule) { return fail(Errc::invalid_params, std::string(rule)); }
 

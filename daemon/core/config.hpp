@@ -37,15 +37,15 @@ enum class KeyType {
 
 /// One key of config.ini.
 struct KeySpec {
-    std::string_view section;
-    std::string_view key;
+    std::string_view section{};
+    std::string_view key{};
     KeyType type = KeyType::string;
-    std::string_view default_value;  ///< As written in the file; "" = not set.
-    long min = 0;                    ///< KeyType::integer only.
-    long max = 0;                    ///< KeyType::integer only.
-    bool secret = false;             ///< Never logged, masked in masked_json().
+    std::string_view default_value{};     ///< As written in the file; "" = not set.
+    long min = 0;                         ///< KeyType::integer only.
+    long max = 0;                         ///< KeyType::integer only.
+    bool secret = false;                  ///< Never logged, masked in masked_json().
     bool defaults_to_config_dir = false;  ///< An empty value means the config dir.
-    std::string_view description;    ///< One line, for docs and `pvpn init` prompts.
+    std::string_view description{};       ///< One line, for docs and `pvpn init` prompts.
 };
 
 /// Every key, grouped by section in config_sections() order.
@@ -179,7 +179,7 @@ public:
     /// The settings for config.get.v1:
     /// {"path": ".../config.ini",
     ///  "sections": {"network": {"ks_default": "false", ...}, ...},  (every known key, as text)
-    ///  "defaults": {"network": ["allow_lan", ...], ...},          (keys not set in the file)
+    ///  "defaults": {"network": ["allow_lan", ...], ...},   (keys absent or empty in the file)
     ///  "warnings": [...], "error": "..." (only if the last load failed)}
     /// A secret that is set shows as masked_secret, an unset one as "".
     /// Unknown keys are left out: nobody knows whether they are secret.

@@ -31,7 +31,7 @@ std::string hex_mark(std::uint32_t mark) {
     return buf;
 }
 
-std::string quoted(std::string_view name) { return "\"" + std::string(name) + "\""; }
+std::string nft_quoted(std::string_view name) { return "\"" + std::string(name) + "\""; }
 
 bool tunnel_mode(Mode mode) { return mode == Mode::connecting || mode == Mode::connected; }
 
@@ -39,7 +39,7 @@ bool tunnel_mode(Mode mode) { return mode == Mode::connecting || mode == Mode::c
 class Chain {
 public:
     void add(std::string rule, std::string_view comment) {
-        lines_ += "\t\t" + rule + " comment " + quoted(comment) + "\n";
+        lines_ += "\t\t" + rule + " comment " + nft_quoted(comment) + "\n";
     }
     std::string const& text() const { return lines_; }
 
@@ -84,7 +84,7 @@ std::string family_word(ip::address const& a) { return a.is_v4() ? "ip" : "ip6";
 void add_dns(Chain& c, Policy const& p, Parts const& parts) {
     if (!parts.tunnel.empty()) {
         for (auto const& server : p.tunnel_dns) {
-            c.add("oifname " + quoted(parts.tunnel) + " " + family_word(server) + " daddr " + server.to_string() +
+            c.add("oifname " + nft_quoted(parts.tunnel) + " " + family_word(server) + " daddr " + server.to_string() +
                       " " + std::string(dns_ports) + " accept",
                   "DNS to the tunnel's resolver");
         }
@@ -95,7 +95,7 @@ void add_dns(Chain& c, Policy const& p, Parts const& parts) {
 std::string input_chain(Policy const& p, Parts const& parts) {
     Chain c;
     c.add("iif \"lo\" accept", "loopback: local services keep talking to each other");
-    if (!parts.tunnel.empty()) c.add("iifname " + quoted(parts.tunnel) + " accept", "everything arriving through the tunnel");
+    if (!parts.tunnel.empty()) c.add("iifname " + nft_quoted(parts.tunnel) + " accept", "everything arriving through the tunnel");
     if (tunnel_mode(p.mode)) {
         for (auto const& e : p.endpoints) {
             c.add(family_word(e.address()) + " saddr " + e.address().to_string() + " udp sport " +
@@ -106,9 +106,9 @@ std::string input_chain(Policy const& p, Parts const& parts) {
     c.add("ct state established,related ct mark " + parts.mark + " accept",
           "replies to pvpnd's own marked connections (Proton API, WireGuard)");
     for (auto const& dev : parts.physical) {
-        c.add("iifname " + quoted(dev) + " udp sport 67 udp dport 68 accept", "DHCPv4 replies: keep the lease");
-        c.add("iifname " + quoted(dev) + " udp sport 547 udp dport 546 accept", "DHCPv6 replies: keep the lease");
-        c.add("iifname " + quoted(dev) + " " + std::string(nd_types) + " accept",
+        c.add("iifname " + nft_quoted(dev) + " udp sport 67 udp dport 68 accept", "DHCPv4 replies: keep the lease");
+        c.add("iifname " + nft_quoted(dev) + " udp sport 547 udp dport 546 accept", "DHCPv6 replies: keep the lease");
+        c.add("iifname " + nft_quoted(dev) + " " + std::string(nd_types) + " accept",
               "IPv6 neighbour and router discovery on the physical link");
     }
     if (!parts.lan4.empty())
@@ -132,13 +132,13 @@ std::string output_chain(Policy const& p, Parts const& parts) {
     c.add("meta mark " + parts.mark + " tcp dport 443 ct mark set " + parts.mark + " accept",
           "pvpnd's own HTTPS to the Proton API (sockets it marks)");
     add_dns(c, p, parts);
-    if (!parts.tunnel.empty()) c.add("oifname " + quoted(parts.tunnel) + " accept", "everything through the tunnel");
+    if (!parts.tunnel.empty()) c.add("oifname " + nft_quoted(parts.tunnel) + " accept", "everything through the tunnel");
     for (auto const& dev : parts.physical) {
-        c.add("oifname " + quoted(dev) + " udp sport 68 udp dport 67 accept", "DHCPv4 requests: keep the lease");
-        c.add("oifname " + quoted(dev) + " udp sport 546 udp dport 547 accept", "DHCPv6 requests: keep the lease");
-        c.add("oifname " + quoted(dev) + " " + std::string(nd_types) + " accept",
+        c.add("oifname " + nft_quoted(dev) + " udp sport 68 udp dport 67 accept", "DHCPv4 requests: keep the lease");
+        c.add("oifname " + nft_quoted(dev) + " udp sport 546 udp dport 547 accept", "DHCPv6 requests: keep the lease");
+        c.add("oifname " + nft_quoted(dev) + " " + std::string(nd_types) + " accept",
               "IPv6 neighbour and router discovery on the physical link");
-        c.add("oifname " + quoted(dev) + " ip6 daddr ff02::16 icmpv6 type mld2-listener-report accept",
+        c.add("oifname " + nft_quoted(dev) + " ip6 daddr ff02::16 icmpv6 type mld2-listener-report accept",
               "MLDv2 reports, or snooping switches stop forwarding neighbour solicitations");
     }
     if (!parts.lan4.empty())
@@ -159,8 +159,8 @@ std::string forward_chain(Policy const& p, Parts const& parts) {
     Chain c;
     add_dns(c, p, parts);
     if (!parts.tunnel.empty()) {
-        c.add("oifname " + quoted(parts.tunnel) + " accept", "forwarded traffic (containers, VMs) leaves only by the tunnel");
-        c.add("iifname " + quoted(parts.tunnel) + " accept", "and comes back through it");
+        c.add("oifname " + nft_quoted(parts.tunnel) + " accept", "forwarded traffic (containers, VMs) leaves only by the tunnel");
+        c.add("iifname " + nft_quoted(parts.tunnel) + " accept", "and comes back through it");
     }
     if (!parts.lan4.empty()) {
         c.add("ip daddr " + nft_value(parts.lan4) + " accept", "forwarded to the LAN (allow_lan)");

@@ -46,7 +46,8 @@ void register_secrets(DeviceKey const& key) {
     wipe(wg);
 }
 
-Result<DeviceKey> checked(Result<DeviceKey> key) {
+/// Passes `key` through, its secrets registered with the log.
+Result<DeviceKey> registered(Result<DeviceKey> key) {
     if (key) register_secrets(*key);
     return key;
 }
@@ -60,7 +61,7 @@ Result<DeviceKey> DeviceKey::generate() {
         check(ctx != nullptr && EVP_PKEY_keygen_init(ctx.get()) == 1, "EVP_PKEY_keygen_init");
         EVP_PKEY* raw = nullptr;
         check(EVP_PKEY_keygen(ctx.get(), &raw) == 1, "EVP_PKEY_keygen");
-        return checked(DeviceKey(Pkey(raw)));
+        return registered(DeviceKey(Pkey(raw)));
     } catch (OpensslError const& e) {
         return openssl_failure(e);
     }
@@ -71,7 +72,7 @@ Result<DeviceKey> DeviceKey::from_seed(ByteView seed) {
     try {
         Pkey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
         check(key != nullptr, "EVP_PKEY_new_raw_private_key");
-        return checked(DeviceKey(std::move(key)));
+        return registered(DeviceKey(std::move(key)));
     } catch (OpensslError const& e) {
         return openssl_failure(e);
     }
@@ -85,7 +86,7 @@ Result<DeviceKey> DeviceKey::from_private_pem(std::string_view pem) {
         if (!key) return fail(Errc::config_invalid, "the device key is not an unencrypted PKCS#8 PEM private key");
         if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519)
             return fail(Errc::config_invalid, "the device key is not an Ed25519 key");
-        return checked(DeviceKey(std::move(key)));
+        return registered(DeviceKey(std::move(key)));
     } catch (OpensslError const& e) {
         return openssl_failure(e);
     }

@@ -28,6 +28,7 @@ inline void check(bool ok, char const* what) {
     if (!ok) throw OpensslError(what);
 }
 
+/// Deleters for the owning pointers below.
 struct BnFree {
     void operator()(BIGNUM* p) const noexcept { BN_clear_free(p); }
 };

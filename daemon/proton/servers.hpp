@@ -102,11 +102,11 @@ struct ServerCache {
 
 /// What the user asked for (`--cc --sc --p2p --threshold`) plus the account's tier.
 struct ServerFilter {
-    std::string country;          ///< Exit country, 2 letters (any case); empty: any.
+    std::string country{};        ///< Exit country, 2 letters (any case); empty: any.
     bool secure_core = false;     ///< Only Secure Core servers; otherwise Secure Core is excluded.
     bool tor = false;             ///< Only Tor servers; otherwise Tor is excluded.
     bool p2p = false;             ///< Only P2P servers.
-    std::optional<int> max_load;  ///< --threshold: load ≤ this percent.
+    std::optional<int> max_load{};  ///< --threshold: load ≤ this percent.
     int max_tier = 2;             ///< The account's VPN.MaxTier.
 };
 

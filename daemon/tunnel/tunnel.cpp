@@ -184,8 +184,12 @@ boost::asio::awaitable<Result<void>> Tunnel::undo(Step const& step) {
         if (!r) co_return r.error();
         co_return Result<void>{};
     }
-    auto const& device = std::get<DeviceStep>(step);
-    co_return co_await wg_.destroy(wg::Device{device.ifname, device.pid});
+    auto const& recorded = std::get<DeviceStep>(step);
+    // A named argument: GCC 12 destroys a temporary passed to a coroutine
+    // inside co_await twice.
+    wg::Device device{recorded.ifname, recorded.pid};
+    auto destroyed = co_await wg_.destroy(device);
+    co_return destroyed;
 }
 
 boost::asio::awaitable<Result<void>> Tunnel::undo_all() {

@@ -38,7 +38,8 @@ Result<std::unique_ptr<WireGuard>> detect_wireguard(net::Netlink& netlink, WireG
         log::info("wg", "using the kernel's WireGuard");
         return std::unique_ptr<WireGuard>(std::move(kernel));
     }
-    log::info("wg", "the kernel has no WireGuard; using ", options.uapi.binary.string());
+    log::info("wg", options.choice == BackendChoice::wireguard_go ? "using " : "the kernel has no WireGuard; using ",
+              options.uapi.binary.string());
     return std::unique_ptr<WireGuard>(std::make_unique<UapiWireGuard>(netlink, options.uapi));
 }
 

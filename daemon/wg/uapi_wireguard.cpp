@@ -197,10 +197,11 @@ asio::awaitable<Result<void>> UapiWireGuard::destroy(Device device) {
     auto deleted = netlink_.delete_link(device.ifname);
     if (!deleted) co_return fail(Errc::tunnel_failed, deleted.error().message);
 
+    // The recorded pid counts if it is our child, or (after a crash) still
+    // wireguard-go for this device and not a recycled pid.
     std::optional<pid_t> pid;
-    if (device.pid && is_wireguard_go(*device.pid, device.ifname)) pid = *device.pid;
+    if (device.pid && (is_child(*device.pid) || is_wireguard_go(*device.pid, device.ifname))) pid = *device.pid;
     if (!pid) pid = find_wireguard_go(device.ifname);
-    if (device.pid && !pid) (void)process_ended(*device.pid);  // reap our child if it already exited
     if (pid) {
         if (!co_await wait_ended(*pid, options_.stop_timeout)) {
             log::warn("wg", "wireguard-go for ", device.ifname, " (pid ", *pid, ") still runs; sending SIGTERM");

@@ -100,6 +100,11 @@ std::optional<pid_t> find_wireguard_go(std::string_view ifname) {
     return std::nullopt;
 }
 
+bool is_child(pid_t pid) {
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
 bool process_ended(pid_t pid) {
     int status = 0;
     pid_t r = ::waitpid(pid, &status, WNOHANG);

@@ -37,6 +37,11 @@ bool is_wireguard_go(pid_t pid, std::string_view ifname);
 /// The pid of a wireguard-go serving `ifname`, found in /proc.
 std::optional<pid_t> find_wireguard_go(std::string_view ifname);
 
+/// Whether `pid` is a child of this process (running, or ended and not yet
+/// reaped). A child's pid cannot have been recycled, whatever /proc says
+/// while it exits.
+bool is_child(pid_t pid);
+
 /// Whether `pid` has ended. Reaps it if it is our child, so no zombie stays.
 bool process_ended(pid_t pid);
 

@@ -34,8 +34,6 @@
 
 namespace pvpn::test {
 
-inline bool running_as_root() { return ::geteuid() == 0; }
-
 /// Runs a shell command in the calling thread's namespace; its exit status.
 inline int sh(std::string const& command) {
     int rc = std::system(command.c_str());

@@ -1,5 +1,6 @@
 // The kill-switch against the real kernel (nftables through libnftables).
-// Root only; every test runs in namespaces of its own (firewall_lab.hpp).
+// Every test runs in namespaces of its own (firewall_lab.hpp); main.cpp
+// makes sure the binary runs as root in a fresh namespace.
 
 #include "daemon/firewall/firewall.hpp"
 #include "tests/support/firewall_policies.hpp"
@@ -19,14 +20,6 @@ namespace {
 
 constexpr std::uint32_t mark = default_fwmark;
 
-#define PVPN_REQUIRE_ROOT()                                  \
-    do {                                                     \
-        if (!test::running_as_root()) {                      \
-            WARN("skipped: the firewall sys tests need root"); \
-            return;                                          \
-        }                                                    \
-    } while (false)
-
 // Someone else's rules, as Docker, ufw or an admin would have them.
 void add_foreign_rules() {
     REQUIRE(sh("nft add table inet filter && nft add chain inet filter input "
@@ -44,7 +37,6 @@ std::string script_table(std::string const& script) {
 } // namespace
 
 TEST_CASE("each golden policy is what the kernel holds after apply", "[nft]") {
-    PVPN_REQUIRE_ROOT();
     test::ScopedNetns ns;
     NftFirewall fw;
     for (auto const& [stem, policy] : test::golden_policies()) {
@@ -64,7 +56,6 @@ TEST_CASE("each golden policy is what the kernel holds after apply", "[nft]") {
 }
 
 TEST_CASE("other tables and iptables rules are byte-identical after apply and reset", "[nft]") {
-    PVPN_REQUIRE_ROOT();
     test::ScopedNetns ns;
     add_foreign_rules();
     auto const ruleset = sh_out("nft list ruleset");
@@ -89,7 +80,6 @@ TEST_CASE("other tables and iptables rules are byte-identical after apply and re
 }
 
 TEST_CASE("the table outlives pvpnd and a restarted pvpnd finds it", "[nft]") {
-    PVPN_REQUIRE_ROOT();
     test::ScopedNetns ns;
     auto const policy = test::sample_policy(Mode::connected, true);
     // A child applies the rules and dies by SIGKILL, as a crashed pvpnd would.
@@ -118,7 +108,6 @@ TEST_CASE("the table outlives pvpnd and a restarted pvpnd finds it", "[nft]") {
 }
 
 TEST_CASE("blocked mode drops everything but loopback, the LAN and pvpnd's marked HTTPS", "[nft]") {
-    PVPN_REQUIRE_ROOT();
     test::FirewallLab lab;
     NftFirewall fw;
     // Without rules everything passes: the probes themselves work.
@@ -156,7 +145,6 @@ TEST_CASE("blocked mode drops everything but loopback, the LAN and pvpnd's marke
 }
 
 TEST_CASE("connected mode passes the tunnel and the marked endpoint UDP only", "[nft]") {
-    PVPN_REQUIRE_ROOT();
     test::FirewallLab lab;
     NftFirewall fw;
     REQUIRE(fw.apply(lab.policy(Mode::connected, true)));
@@ -176,7 +164,6 @@ TEST_CASE("connected mode passes the tunnel and the marked endpoint UDP only", "
 }
 
 TEST_CASE("replacing the policy never leaves a moment without rules", "[nft]") {
-    PVPN_REQUIRE_ROOT();
     test::FirewallLab lab;
     NftFirewall fw;
     auto const a = lab.policy(Mode::blocked, true);

@@ -1,4 +1,5 @@
 #include "daemon/proton/api_errors.hpp"
+#include "catch_result.hpp"
 #include "daemon/proton/api_parse.hpp"
 
 #include <boost/json.hpp>

@@ -6,6 +6,8 @@
 #include "run_awaitable.hpp"
 #include "temp_dir.hpp"
 
+#include "catch_result.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <boost/asio/io_context.hpp>

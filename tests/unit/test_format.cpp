@@ -166,10 +166,12 @@ TEST_CASE("watch events are one line each", "[format]") {
     auto line = format_event(json::object{{"type", "state"}, {"time", now}, {"state", "connected"},
                                           {"reason", "handshake ok"}});
     CHECK(line.find('\n') == std::string::npos);
-    CHECK_THAT(line, Catch::Matches(R"(\d\d:\d\d:\d\d state state=connected reason="handshake ok")"));
+    CHECK_THAT(line, Catch::Matches(R"(\d\d:\d\d:\d\d state connected reason="handshake ok")"));
     CHECK(format_event(json::object{{"type", "config"}, {"changed", json::array{"network.ks_default"}}}) ==
           R"(config changed=["network.ks_default"])");
     CHECK(format_event(json::object{}) == "event");
+    CHECK(format_event(json::object{{"type", "port"}, {"port", 51413}, {"expires_in", 60}}) ==
+          "port 51413 expires_in=60");
 }
 
 TEST_CASE("init reports changed key names only", "[format]") {

@@ -1,6 +1,8 @@
 #include "daemon/wg/genl_messages.hpp"
 #include "daemon/wg/key.hpp"
 
+#include "catch_result.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <netlink/attr.h>

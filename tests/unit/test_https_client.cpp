@@ -1,3 +1,4 @@
+#include "catch_result.hpp"
 #include "daemon/net/https_client.hpp"
 #include "run_coro.hpp"
 #include "temp_dir.hpp"

@@ -2,6 +2,8 @@
 
 #include "temp_dir.hpp"
 
+#include "catch_result.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>

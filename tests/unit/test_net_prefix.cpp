@@ -1,6 +1,8 @@
 #include "daemon/net/netlink.hpp"
 #include "daemon/net/prefix.hpp"
 
+#include "catch_result.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace pvpn;

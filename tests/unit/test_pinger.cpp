@@ -1,3 +1,4 @@
+#include "catch_result.hpp"
 #include "daemon/net/pinger.hpp"
 #include "run_coro.hpp"
 

@@ -1,5 +1,7 @@
 #include "daemon/tunnel/routing.hpp"
 
+#include "catch_result.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace pvpn;

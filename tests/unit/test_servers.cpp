@@ -1,3 +1,4 @@
+#include "catch_api_result.hpp"
 #include "common/base64.hpp"
 #include "daemon/proton/api_parse.hpp"
 #include "daemon/proton/server_directory.hpp"

@@ -1,3 +1,4 @@
+#include "catch_api_result.hpp"
 #include "common/base64.hpp"
 #include "common/log.hpp"
 #include "daemon/proton/session.hpp"

@@ -12,6 +12,8 @@
 #include "tests/fakes/fake_netlink.hpp"
 #include "tests/fakes/fake_wireguard.hpp"
 
+#include "catch_result.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <boost/asio/io_context.hpp>

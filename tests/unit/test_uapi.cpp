@@ -1,6 +1,8 @@
 #include "daemon/wg/uapi_protocol.hpp"
 #include "daemon/wg/wg_process.hpp"
 
+#include "catch_result.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <random>

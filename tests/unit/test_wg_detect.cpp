@@ -1,5 +1,7 @@
 #include "daemon/wg/detect.hpp"
 
+#include "catch_result.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace pvpn;

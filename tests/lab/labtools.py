@@ -4,7 +4,7 @@ import subprocess
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 LAB = os.path.join(REPO, "scripts", "lab")
 DNSQ = os.path.join(REPO, "tests", "lab", "dnsq.py")
 STATE = os.environ.get("PVPN_LAB_DIR", "/run/pvpn-lab")
