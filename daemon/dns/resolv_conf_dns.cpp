@@ -131,14 +131,16 @@ Result<void> ResolvConfDns::apply(std::string const& ifname, std::vector<std::st
     auto target = std::filesystem::canonical(options_.path, ec);
     if (ec) return fail(Errc::tunnel_failed, "cannot set DNS: " + options_.path.string() + ": " + ec.message());
 
-    auto backup = read_file_if_exists(options_.backup, max_resolv_conf);
-    if (!backup) return backup.error();
-    if (!*backup) {
-        auto original = read_file(target, max_resolv_conf);
-        if (!original) return original.error();
-        if (written_by_pvpn(*original))
+    // The backup is what was there before pvpn wrote: taken now unless the
+    // file already holds pvpn's text (a server switch, or adoption after a
+    // crash), in which case the existing backup is the original.
+    auto original = read_file(target, max_resolv_conf);
+    if (!original) return original.error();
+    if (written_by_pvpn(*original)) {
+        if (!std::filesystem::exists(options_.backup))
             return fail(Errc::tunnel_failed, target.string() + " already holds pvpn's DNS but " +
                                                  options_.backup.string() + " is missing; restore it by hand");
+    } else {
         struct stat st {};
         mode_t mode = ::stat(target.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0644;
         if (auto saved = write_file_atomic(options_.backup, *original, mode); !saved) return saved.error();

@@ -1,4 +1,4 @@
-// DNS by rewriting /etc/resolv.conf: the original is copied to a backup once,
+// DNS by rewriting /etc/resolv.conf: the original is copied to a backup,
 // pvpn's file is written over it (atomically, or in place where the file is a
 // bind mount), and an inotify watch puts pvpn's file back whenever something
 // (a DHCP client, NetworkManager) rewrites it while the tunnel is up.

@@ -104,7 +104,11 @@ asio::awaitable<ApiResult<void>> ServerDirectory::refresh(Staleness what) {
     if (what == Staleness::full) {
         auto info = co_await session_.vpn_info();
         if (!info) co_return info.error();
-        auto reply = co_await session_.logicals(cache_ ? cache_->last_modified : std::string());
+        // (A named variable, not a ternary temporary inside co_await: GCC 12
+        // destroys such temporaries too early in coroutines.)
+        std::string since;
+        if (cache_) since = cache_->last_modified;
+        auto reply = co_await session_.logicals(std::move(since));
         if (!reply) co_return reply.error();
         if (reply->servers) {
             log::info("servers", "fetched ", reply->servers->logicals.size(), " servers");

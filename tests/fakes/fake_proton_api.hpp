@@ -244,6 +244,7 @@ private:
 
     void issue_tokens() {
         ++serial_;
+        access_expired = false;
         access_token = "access-token-" + std::to_string(serial_);
         refresh_token = "refresh-token-" + std::to_string(serial_);
     }

@@ -176,6 +176,12 @@ private:
     }
 
     void teardown() noexcept {
+        // What a failed test's tunnel may have left in this (private) namespace.
+        for (auto const* family : {"-4", "-6"}) {
+            for (auto const* pref : {"32764", "32765"})
+                try_sh(std::string("while ip ") + family + " rule del pref " + pref + "; do :; done");
+            try_sh(std::string("ip ") + family + " route flush table 51820");
+        }
         try_sh("ip link del " + client_if);
         kill_wireguard_go(client_if);
         if (server_pid_ > 0) {

@@ -186,3 +186,27 @@ TEST_CASE("a symlinked resolv.conf is written through, the link stays", "[dns]")
     CHECK(std::filesystem::is_symlink(o.path));
     CHECK(read_text(dir / "real.conf") == original);
 }
+
+TEST_CASE("a stale backup is replaced by the file pvpn is about to overwrite", "[dns]") {
+    TempDir dir;
+    auto o = options_in(dir);
+    write_text(o.path, original);
+    write_text(o.backup, "nameserver 10.0.0.1\n");  // left from long ago; the file is not pvpn's
+    boost::asio::io_context io;
+    ResolvConfDns dns(io.get_executor(), o);
+    REQUIRE(dns.apply("wgpch", {"10.2.0.1"}));
+    CHECK(read_text(o.backup) == original);
+    REQUIRE(dns.revert());
+    CHECK(read_text(o.path) == original);
+}
+
+TEST_CASE("pvpn's file without its backup is refused, not guessed at", "[dns]") {
+    TempDir dir;
+    auto o = options_in(dir);
+    write_text(o.path, render_resolv_conf({"10.2.0.1"}, o.backup).value());
+    boost::asio::io_context io;
+    ResolvConfDns dns(io.get_executor(), o);
+    auto r = dns.apply("wgpch", {"10.2.0.1"});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("restore it by hand") != std::string::npos);
+}

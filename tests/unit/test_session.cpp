@@ -1,6 +1,8 @@
 #include "catch_api_result.hpp"
 #include "common/base64.hpp"
 #include "common/log.hpp"
+#include "daemon/proton/modulus.hpp"
+#include "daemon/proton/pgp.hpp"
 #include "daemon/proton/session.hpp"
 #include "run_coro.hpp"
 #include "temp_dir.hpp"
@@ -150,10 +152,12 @@ TEST_CASE("a modulus signed by another key is refused; a configured key is used"
         CHECK(f.api.calls["auth"] == 0);
     }
     SECTION("a modulus signed by the configured key") {
-        auto vectors = test::read_test_json("srp-vectors.json").at("verifier_vectors").as_array();
-        auto modulus = from_hex(std::string(vectors.at(0).at("Modulus").as_string()));
+        auto signed_modulus = test::read_test_data("pgp-test-modulus.asc");
+        auto key = parse_pgp_public_key(test_key);
+        REQUIRE(key);
+        auto modulus = decode_signed_modulus(signed_modulus, *key);
         REQUIRE(modulus);
-        FakeProtonApi api(test::read_test_data("pgp-test-modulus.asc"), *modulus);
+        FakeProtonApi api(signed_modulus, *modulus);
         auto o = f.options();
         o.modulus_key = test_key;
         Session s(f.io.get_executor(), api, o);

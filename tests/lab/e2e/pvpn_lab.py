@@ -104,8 +104,9 @@ def snapshot():
         "rules4": out("ip", "-4", "rule", "show"),
         "rules6": out("ip", "-6", "rule", "show"),
         "routes4": out("ip", "-4", "route", "show", "table", "all"),
+        # Link-local and router-advertised routes come and go on their own (DAD, RA).
         "routes6": [l for l in out("ip", "-6", "route", "show", "table", "all").splitlines()
-                    if "expires" not in l],
+                    if "expires" not in l and "fe80::" not in l],
         "links": [" ".join(l.split()[1:2]) for l in links.splitlines()],
         "nft": out("nft", "list", "ruleset"),
         "resolv": resolv,

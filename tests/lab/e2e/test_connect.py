@@ -155,14 +155,19 @@ def test_human_verification_then_retry_with_the_token(lab, pvpnd):
 
 
 def test_expired_token_is_refreshed_without_a_new_login(lab, pvpnd):
+    # A short certificate makes the next connect call the API (a warm connect needs none).
+    labtools.lab("knob", "cert_ttl", "2")
     init_lab_account(lab)
     pvpn("connect", "--fastest", "api")
     pvpn("disconnect")
+    logins = open(labtools.STATE + "/logs/api.log").read().count("POST /auth/info")
     labtools.lab("knob", "expire_session", "true")
+    time.sleep(1.5)
     pvpn("connect", "--fastest", "api")
     assert status()["state"] == "connected"
     log = open(labtools.STATE + "/logs/api.log").read()
-    assert "/auth/refresh" in log
+    assert "POST /auth/refresh 200" in log
+    assert log.count("POST /auth/info") == logins, "a full login where a refresh was enough"
 
 
 def totp(secret_b32, step=30):
