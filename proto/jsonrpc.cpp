@@ -126,26 +126,30 @@ bool LineFramer::feed(std::string_view bytes) {
     if (poisoned_) return false;
     if (start_ > 0 && start_ == buffer_.size()) {
         buffer_.clear();
-        start_ = 0;
+        start_ = tail_ = 0;
     }
+    auto const old_size = buffer_.size();
     buffer_.append(bytes);
-    // Only the unterminated tail counts against the limit.
-    auto last_nl = buffer_.rfind('\n');
-    auto tail_begin = (last_nl == std::string::npos || last_nl < start_) ? start_ : last_nl + 1;
-    if (buffer_.size() - tail_begin > limit_) {
+    // Only the unterminated tail counts against the limit. Newlines are looked
+    // for in the new bytes only, so a long message arriving in pieces costs
+    // linear time.
+    if (auto nl = bytes.rfind('\n'); nl != std::string_view::npos) tail_ = old_size + nl + 1;
+    if (buffer_.size() - tail_ > limit_) {
         poisoned_ = true;
         buffer_.clear();
-        start_ = 0;
+        start_ = tail_ = 0;
         return false;
     }
     return true;
 }
 
 std::optional<std::string> LineFramer::next_line() {
-    auto nl = buffer_.find('\n', start_);
+    // A complete line is pending only if a newline came after start_.
+    auto nl = tail_ > start_ ? buffer_.find('\n', start_) : std::string::npos;
     if (nl == std::string::npos) {
         if (start_ > 0) {
             buffer_.erase(0, start_);
+            tail_ -= start_;
             start_ = 0;
         }
         return std::nullopt;

@@ -81,7 +81,8 @@ public:
 private:
     std::size_t limit_;
     std::string buffer_;
-    std::size_t start_ = 0;
+    std::size_t start_ = 0;  ///< Where the next line to hand out begins.
+    std::size_t tail_ = 0;   ///< Where the unterminated last line begins.
     bool poisoned_ = false;
 };
 

@@ -20,7 +20,7 @@ namespace json = boost::json;
 
 constexpr std::array<std::string_view, 5> sections{"protonvpn", "qbittorrent", "network", "monitor", "service"};
 
-constexpr std::array<KeySpec, 23> schema{{
+constexpr std::array<KeySpec, 24> schema{{
     {.section = "protonvpn", .key = "user", .type = KeyType::string,
      .description = "Proton account user name or e-mail address"},
     {.section = "protonvpn", .key = "pass", .type = KeyType::string, .secret = true,
@@ -37,6 +37,8 @@ constexpr std::array<KeySpec, 23> schema{{
      .description = "PEM file of CAs to trust for the API (default: the system CAs)"},
     {.section = "protonvpn", .key = "srp_modulus_key", .type = KeyType::path,
      .description = "OpenPGP key file that signs the SRP modulus (default: Proton's pinned key)"},
+    {.section = "protonvpn", .key = "natpmp_renew", .type = KeyType::integer, .default_value = "45", .min = 1,
+     .max = 3600, .description = "seconds between NAT-PMP renewals of the forwarded port (lease: 60 s)"},
 
     {.section = "qbittorrent", .key = "enable", .type = KeyType::boolean, .default_value = "true",
      .description = "set qBittorrent's listen port through its WebUI API"},
@@ -212,6 +214,7 @@ Result<Config> build_config(ini::IniDocument const& doc, fs::path const& file, f
     p.api_url = text("protonvpn.api_url");
     p.api_ca_file = text("protonvpn.api_ca_file");
     p.srp_modulus_key = text("protonvpn.srp_modulus_key");
+    p.natpmp_renew = std::chrono::seconds(number("protonvpn", "natpmp_renew"));
 
     auto& q = c.qbittorrent;
     q.enable = flag("qbittorrent.enable");

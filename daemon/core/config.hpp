@@ -82,6 +82,7 @@ struct ProtonSettings {
     std::string api_url = "https://vpn-api.proton.me";
     std::filesystem::path api_ca_file;      ///< Empty: the system CAs.
     std::filesystem::path srp_modulus_key;  ///< Empty: Proton's pinned key.
+    std::chrono::seconds natpmp_renew{45};  ///< NAT-PMP lease renewal period.
 };
 
 /// [qbittorrent]

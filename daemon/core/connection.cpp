@@ -79,7 +79,10 @@ std::string interface_for(ChosenServer const& server) { return tunnel::tunnel_if
 
 Connection::Connection(asio::io_context& io, Ports ports, ConfigStore& config, Publisher publish)
     : io_(io), executor_(io.get_executor()), ports_(ports), config_(config), publish_(std::move(publish)), since_(now_unix()),
-      wake_(io), renew_timer_(io) {
+      wake_(io), renew_timer_(io),
+      forwarding_(executor_, config_, [this](json::object event) {
+          if (publish_) publish_(std::move(event));
+      }) {
     wake_.expires_at(asio::steady_timer::time_point::max());
 }
 
@@ -306,6 +309,7 @@ asio::awaitable<Result<void>> Connection::try_server(ProtonStack& stack, ChosenS
     if (params.ks) {
         if (auto r = apply_firewall(firewall::Mode::connecting, &server, spec.ifname); !r) co_return r.error();
     }
+    forwarding_.stop();  // the lease and qBittorrent's port belong to the tunnel about to change
     auto info = ports_.tunnel.info();
     bool same_shape = info && info->ifname == spec.ifname && (info->dns_servers.empty() != params.dns);
     if (same_shape) {
@@ -347,6 +351,7 @@ asio::awaitable<Result<void>> Connection::try_server(ProtonStack& stack, ChosenS
     }
     set_state(State::connected, "connected to " + server.name);
     schedule_certificate_renewal();
+    forwarding_.start(spec.ifname);
     co_return Result<void>{};
 }
 
@@ -368,6 +373,7 @@ asio::awaitable<bool> Connection::wait_for_handshake(std::chrono::milliseconds l
 
 asio::awaitable<Result<void>> Connection::teardown(bool keep_killswitch) {
     renew_timer_.cancel();
+    forwarding_.stop();
     auto down = co_await ports_.tunnel.down();
     Result<void> fw;
     if (keep_killswitch)
@@ -480,11 +486,12 @@ json::object Connection::status() {
         {"mode", active ? std::string(firewall::mode_name(fw_mode_)) : "off"},
         {"allow_lan", config_.typed().network.allow_lan},
         {"rules", active ? std::string(ports_.firewall.backend()) + ": table inet pvpn" : std::string("none")}};
-    s["port_forwarding"] = json::object{{"state", "off"}};
-    s["qbittorrent"] = nullptr;
+    s["port_forwarding"] = forwarding_.port_status();
+    s["qbittorrent"] = forwarding_.qbt_status();
     s["monitor"] = nullptr;
     json::array warnings;
     for (auto const& w : config_.warnings()) warnings.emplace_back(w);
+    for (auto const& w : forwarding_.warnings()) warnings.emplace_back(w);
     s["warnings"] = std::move(warnings);
     return s;
 }

@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "daemon/core/config.hpp"
+#include "daemon/core/forwarding.hpp"
 #include "daemon/core/params.hpp"
 #include "daemon/core/proton_stack.hpp"
 #include "daemon/firewall/firewall.hpp"
@@ -109,6 +110,7 @@ private:
     bool busy_ = false;
     boost::asio::steady_timer wake_;       ///< Wakes coroutines waiting in lock().
     boost::asio::steady_timer renew_timer_;
+    Forwarding forwarding_;  ///< NAT-PMP lease + qBittorrent sync of the current connection.
 };
 
 /// "wgp" + country: the exit country's code, lower case.

@@ -38,9 +38,8 @@ public:
     /// How many times the watch has put pvpn's file back.
     unsigned reapplied() const;
 
-    struct Watch;
-
 private:
+    struct Watch;
     void stop_watch();
 
     boost::asio::any_io_executor executor_;

@@ -37,9 +37,8 @@ public:
     LinkMonitor(LinkMonitor const&) = delete;
     LinkMonitor& operator=(LinkMonitor const&) = delete;
 
-    struct State;
-
 private:
+    struct State;
     explicit LinkMonitor(std::shared_ptr<State> state) : state_(std::move(state)) {}
     std::shared_ptr<State> state_;
 };

@@ -187,33 +187,38 @@ PhysicalServer const* pick_physical(ServerList const& list, LogicalServer const&
     return usable[pick(rng)];
 }
 
+namespace {
+constexpr std::array<std::pair<std::uint32_t, std::string_view>, 5> feature_table{{
+    {feature::secure_core, "sc"},
+    {feature::tor, "tor"},
+    {feature::p2p, "p2p"},
+    {feature::streaming, "streaming"},
+    {feature::ipv6, "ipv6"},
+}};
+} // namespace
+
 std::vector<std::string_view> feature_names(std::uint32_t features) {
-    static constexpr std::array<std::pair<std::uint32_t, std::string_view>, 5> names{{
-        {feature::secure_core, "sc"},
-        {feature::tor, "tor"},
-        {feature::p2p, "p2p"},
-        {feature::streaming, "streaming"},
-        {feature::ipv6, "ipv6"},
-    }};
     std::vector<std::string_view> out;
-    for (auto const& [bit, name] : names)
+    for (auto const& [bit, name] : feature_table)
         if (features & bit) out.push_back(name);
     return out;
 }
 
-boost::json::object server_json(LogicalServer const& logical, std::optional<std::chrono::microseconds> rtt) {
-    boost::json::object o;
-    o["name"] = logical.name;
-    o["country"] = logical.exit_country;
-    o["entry_country"] = logical.entry_country;
-    o["city"] = logical.city;
-    o["load"] = logical.load;
-    o["score"] = logical.score;
-    o["tier"] = logical.tier;
-    boost::json::array features;
-    for (auto name : feature_names(logical.features)) features.emplace_back(name);
-    o["features"] = std::move(features);
-    if (rtt) o["latency_ms"] = std::round(static_cast<double>(rtt->count()) / 100.0) / 10.0;
+boost::json::object server_json(LogicalServer const& logical, std::optional<std::chrono::microseconds> rtt,
+                                boost::json::storage_ptr storage) {
+    boost::json::object o(9, storage);
+    o.emplace("name", logical.name);
+    o.emplace("country", logical.exit_country);
+    o.emplace("entry_country", logical.entry_country);
+    o.emplace("city", logical.city);
+    o.emplace("load", logical.load);
+    o.emplace("score", logical.score);
+    o.emplace("tier", logical.tier);
+    boost::json::array features(storage);
+    for (auto const& [bit, name] : feature_table)
+        if (logical.features & bit) features.emplace_back(name);
+    o.emplace("features", std::move(features));
+    if (rtt) o.emplace("latency_ms", std::round(static_cast<double>(rtt->count()) / 100.0) / 10.0);
     return o;
 }
 

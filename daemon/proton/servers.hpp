@@ -135,8 +135,12 @@ PhysicalServer const* pick_physical(ServerList const& list, LogicalServer const&
 std::vector<std::string_view> feature_names(std::uint32_t features);
 
 /// One server as list.v1 shows it (docs/rpc.md): name, country, entry_country,
-/// city, load, score, tier, features; latency_ms when measured.
+/// city, load, score, tier, features; latency_ms when measured. For a whole
+/// list, pass one shared monotonic resource
+/// (boost::json::make_shared_resource<boost::json::monotonic_resource>()):
+/// building 15,000 objects is then several times faster.
 boost::json::object server_json(LogicalServer const& logical,
-                                std::optional<std::chrono::microseconds> rtt = std::nullopt);
+                                std::optional<std::chrono::microseconds> rtt = std::nullopt,
+                                boost::json::storage_ptr storage = {});
 
 } // namespace pvpn::proton

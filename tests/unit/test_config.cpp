@@ -146,6 +146,8 @@ TEST_CASE("an empty document gives the defaults, equal to Config{}", "[config]")
     CHECK(c.protonvpn.api_url == d.protonvpn.api_url);
     CHECK(c.protonvpn.api_ca_file.empty());
     CHECK(c.protonvpn.srp_modulus_key.empty());
+    CHECK(c.protonvpn.natpmp_renew == d.protonvpn.natpmp_renew);
+    CHECK(c.protonvpn.natpmp_renew == std::chrono::seconds(45));
     CHECK(c.qbittorrent.enable == d.qbittorrent.enable);
     CHECK(c.qbittorrent.enable);
     CHECK(c.qbittorrent.url == d.qbittorrent.url);
@@ -259,7 +261,7 @@ TEST_CASE("masked_json never shows a secret and marks defaults", "[config]") {
     auto const& d = j.at("defaults").as_object();
     CHECK(d.at("network") == json::array{"allow_lan", "fastest_default"});
     CHECK(d.at("service") == json::array{"autoconnect"});
-    CHECK(d.at("protonvpn") == json::array{"api_url", "api_ca_file", "srp_modulus_key"});
+    CHECK(d.at("protonvpn") == json::array{"api_url", "api_ca_file", "srp_modulus_key", "natpmp_renew"});
     CHECK(j.at("warnings").as_array().size() == 2);
     CHECK_FALSE(j.contains("error"));
 
@@ -269,7 +271,9 @@ TEST_CASE("masked_json never shows a secret and marks defaults", "[config]") {
     auto e = empty.masked_json();
     CHECK(e.at("sections").at("protonvpn").at("pass").as_string() == "");
     CHECK(e.at("sections").at("protonvpn").at("session_dir").as_string() == tmp.path().string());
-    CHECK(e.at("defaults").at("protonvpn").as_array().size() == 8);
+    auto protonvpn_keys = std::count_if(config_schema().begin(), config_schema().end(),
+                                        [](KeySpec const& k) { return k.section == "protonvpn"; });
+    CHECK(e.at("defaults").at("protonvpn").as_array().size() == static_cast<std::size_t>(protonvpn_keys));
 }
 
 TEST_CASE("loaded secrets are masked in the log", "[config]") {

@@ -10,7 +10,7 @@ using namespace pvpn::proto;
 
 TEST_CASE("a well-formed request parses", "[rpc]") {
     auto r = parse_request(R"({"jsonrpc":"2.0","id":7,"method":"status.v1","params":{"a":1}})");
-    REQUIRE(r);
+    REQUIRE(r.has_value());
     CHECK(r->method == "status.v1");
     CHECK(r->has_id);
     CHECK(r->id.as_int64() == 7);
@@ -19,7 +19,7 @@ TEST_CASE("a well-formed request parses", "[rpc]") {
 
 TEST_CASE("a notification has no id and params may be absent", "[rpc]") {
     auto r = parse_request(R"({"jsonrpc":"2.0","method":"hello.v1"})");
-    REQUIRE(r);
+    REQUIRE(r.has_value());
     CHECK_FALSE(r->has_id);
     CHECK(r->params.empty());
 }
@@ -40,25 +40,25 @@ TEST_CASE("malformed requests get the right JSON-RPC errors", "[rpc]") {
 
 TEST_CASE("errors keep the request id when it could be read", "[rpc]") {
     auto r = parse_request(R"({"jsonrpc":"2.0","id":"abc","method":"a","params":"x"})");
-    REQUIRE_FALSE(r);
+    REQUIRE_FALSE(r.has_value());
     CHECK(r.error().id.as_string() == "abc");
 }
 
 TEST_CASE("replies round-trip through encode and parse_reply", "[rpc]") {
     auto ok = parse_reply(encode_result(3, boost::json::object{{"x", 1}}));
-    REQUIRE(ok);
+    REQUIRE(ok.has_value());
     REQUIRE(ok->result);
     CHECK(ok->result->as_object().at("x").as_int64() == 1);
 
     auto err = parse_reply(encode_error(4, Error{Errc::permission_denied, "nope"}));
-    REQUIRE(err);
+    REQUIRE(err.has_value());
     REQUIRE(err->error);
     CHECK(err->error->code == Errc::permission_denied);
     CHECK(err->error->message == "nope");
     CHECK(err->error_data.as_object().at("name").as_string() == "permission_denied");
 
     auto note = parse_reply(encode_notification("event", boost::json::object{{"type", "state"}}));
-    REQUIRE(note);
+    REQUIRE(note.has_value());
     CHECK(note->is_notification());
     CHECK(note->params.at("type").as_string() == "state");
 }

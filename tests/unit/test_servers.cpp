@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <ctime>
 
 using namespace pvpn;
 using namespace pvpn::proton;
@@ -178,6 +179,15 @@ TEST_CASE("probe address, random physical server, loads, names", "[servers]") {
     CHECK_FALSE(server_json(list.logicals[0]).contains("latency_ms"));
 }
 
+namespace {
+/// CPU time of this thread: unlike wall time, other processes on a busy build machine do not inflate it.
+std::chrono::nanoseconds cpu_now() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+} // namespace
+
 TEST_CASE("15,000 servers: select and list.v1 JSON well under 50 ms", "[servers]") {
     static char const* const countries[] = {"CH", "NL", "US", "DE", "SE", "JP", "FR", "GB", "CA", "AU"};
     std::vector<Spec> specs;
@@ -185,15 +195,16 @@ TEST_CASE("15,000 servers: select and list.v1 JSON well under 50 ms", "[servers]
         specs.push_back({"S#" + std::to_string(i), countries[i % 10], (i % 3 == 0) ? feature::p2p : 0u, i % 100,
                          static_cast<double>((i * 7919) % 1000) / 100.0});
     auto list = make_list(specs);
-    auto start = std::chrono::steady_clock::now();
+    auto const start = cpu_now();
     auto all = select_servers(list, {});
     REQUIRE(all);
-    boost::json::array out;
+    auto storage = boost::json::make_shared_resource<boost::json::monotonic_resource>();
+    boost::json::array out(storage);
     out.reserve(all->size());
-    for (auto i : *all) out.push_back(server_json(list.logicals[i]));
+    for (auto i : *all) out.push_back(server_json(list.logicals[i], std::nullopt, storage));
     auto filtered = select_servers(list, {.country = "ch", .p2p = true, .max_load = 60});
     REQUIRE(filtered);
-    auto elapsed = std::chrono::steady_clock::now() - start;
+    auto const elapsed = cpu_now() - start;
     CHECK(all->size() == 15000);
     CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() < 50);
 }
