@@ -82,7 +82,7 @@ struct QbtSync::Impl {
     }
 
     asio::awaitable<Result<void>> set_port_prefs(std::uint16_t port) {
-        json::object prefs{{"listen_port", port}, {"random_port", false}, {"upnp", false}};
+        json::object prefs{{"listen_port", std::int64_t{port}}, {"random_port", false}, {"upnp", false}};
         if (options.bind_interface) prefs["current_network_interface"] = options.interface;
         co_return co_await api->set_preferences(std::move(prefs));
     }

@@ -36,7 +36,7 @@ public:
     boost::asio::awaitable<Result<void>> set_preferences(boost::json::object changes) override {
         if (s_->down) co_return fail(Errc::network, "unreachable");
         if (auto const* p = changes.if_contains("listen_port")) {
-            long port = static_cast<long>(p->as_int64());
+            long port = p->to_number<long>();
             s_->ports_written.push_back(port);
             if (port != s_->prefs.listen_port) s_->socket_ok = true;  // a new port re-listens
             s_->prefs.listen_port = port;
@@ -52,7 +52,7 @@ public:
         for (auto const& t : s_->torrents) {
             bool paused = t.state.starts_with("paused") || t.state.starts_with("stopped");
             bool in = filter == "all" || (filter == "active" && t.dlspeed > 0) ||
-                      (filter == "downloading" && t.state.find("DL") != std::string::npos) ||
+                      (filter == "downloading" && (t.state == "downloading" || t.state.find("DL") != std::string::npos)) ||
                       ((filter == "paused" || filter == "stopped") && paused) ||
                       (filter == "stalled" && t.state.starts_with("stalled"));
             if (in) out.push_back(t);
