@@ -199,6 +199,11 @@ void monitor_line(Block& b, json::object const* mon, std::int64_t now) {
         v += ", " + std::to_string(*failures) + " failed checks";
     if (auto reconnects = integer_at(mon, "reconnects"); reconnects && *reconnects > 0)
         v += ", " + std::to_string(*reconnects) + " reconnects";
+    if (auto next = integer_at(mon, "next_retry"); next && *next > 0) {
+        v += ", next try " + (*next > now ? "in " + format_duration(*next - now) : std::string("now"));
+        if (auto rounds = integer_at(mon, "retry_rounds"); rounds && *rounds > 0)
+            v += " (" + std::to_string(*rounds) + " failed rounds)";
+    }
     if (auto reason = text_at(mon, "last_reason"); reason && !reason->empty()) v += " (last: " + *reason + ")";
     b.line("Monitor", v);
 }

@@ -6,7 +6,9 @@
 #include "daemon/core/daemon.hpp"
 #include "daemon/dns/make_dns.hpp"
 #include "daemon/firewall/firewall.hpp"
+#include "daemon/health/tunnel_probe.hpp"
 #include "daemon/net/libnl_netlink.hpp"
+#include "daemon/net/link_monitor.hpp"
 #include "daemon/rpc/server.hpp"
 #include "daemon/sys/notifier.hpp"
 #include "daemon/tunnel/tunnel.hpp"
@@ -126,11 +128,17 @@ int main(int argc, char** argv) {
     log::info("pvpnd", "WireGuard: ", (*wireguard)->backend(), ", firewall: ", firewall->backend(),
               ", DNS: ", dns->backend());
 
+    health::TunnelProbe probe(io.get_executor(), tunnel);
+
     core::Daemon* daemon_ptr = nullptr;
-    core::Connection connection(io, core::Ports{tunnel, *firewall, **netlink}, config,
-                                [&daemon_ptr](boost::json::object event) {
+    core::Connection connection(io, core::Ports{tunnel, *firewall, **netlink, probe}, config,
+                                paths.run_dir / "connection.json", [&daemon_ptr](boost::json::object event) {
                                     if (daemon_ptr) daemon_ptr->publish(std::move(event));
                                 });
+    // Link and address changes: the monitor re-checks at once, a backoff ends early.
+    auto links = net::LinkMonitor::start(io.get_executor(), std::chrono::milliseconds(500),
+                                         [&connection](net::LinkEvent const& event) { connection.on_link_change(event); });
+    if (!links) log::warn("pvpnd", "not watching link changes: ", links.error().message);
     core::Daemon daemon(paths, config, connection, notifier);
     daemon_ptr = &daemon;
     rpc::Dispatcher dispatcher;

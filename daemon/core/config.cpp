@@ -20,7 +20,7 @@ namespace json = boost::json;
 
 constexpr std::array<std::string_view, 5> sections{"protonvpn", "qbittorrent", "network", "monitor", "service"};
 
-constexpr std::array<KeySpec, 24> schema{{
+constexpr std::array<KeySpec, 26> schema{{
     {.section = "protonvpn", .key = "user", .type = KeyType::string,
      .description = "Proton account user name or e-mail address"},
     {.section = "protonvpn", .key = "pass", .type = KeyType::string, .secret = true,
@@ -70,9 +70,13 @@ constexpr std::array<KeySpec, 24> schema{{
      .min = 1, .max = 1000, .description = "consecutive bad checks before reconnecting to another server"},
     {.section = "monitor", .key = "latency_threshold", .type = KeyType::integer, .default_value = "500",
      .min = 1, .max = 60000, .description = "round-trip time in ms above which a check counts as bad"},
+    {.section = "monitor", .key = "backoff_max", .type = KeyType::integer, .default_value = "300",
+     .min = 1, .max = 86400, .description = "longest wait in seconds between reconnect rounds when no server answers"},
 
     {.section = "service", .key = "autoconnect", .type = KeyType::boolean, .default_value = "false",
      .description = "connect when pvpnd starts (with the systemd service: at boot)"},
+    {.section = "service", .key = "resume", .type = KeyType::boolean, .default_value = "true",
+     .description = "a restarted pvpnd resumes the connection it had"},
 }};
 
 constexpr std::size_t max_text_value = 1024;
@@ -235,8 +239,10 @@ Result<Config> build_config(ini::IniDocument const& doc, fs::path const& file, f
     m.interval = std::chrono::seconds(number("monitor", "interval"));
     m.failures = static_cast<int>(number("monitor", "failures"));
     m.latency_threshold = std::chrono::milliseconds(number("monitor", "latency_threshold"));
+    m.backoff_max = std::chrono::seconds(number("monitor", "backoff_max"));
 
     c.service.autoconnect = flag("service.autoconnect");
+    c.service.resume = flag("service.resume");
     return c;
 }
 

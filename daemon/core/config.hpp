@@ -109,11 +109,13 @@ struct MonitorSettings {
     std::chrono::seconds interval{60};
     int failures = 3;
     std::chrono::milliseconds latency_threshold{500};
+    std::chrono::seconds backoff_max{300};  ///< Cap of the wait between failed reconnect rounds.
 };
 
 /// [service]
 struct ServiceSettings {
     bool autoconnect = false;
+    bool resume = true;  ///< A restarted pvpnd resumes the connection it had (<run_dir>/connection.json).
 };
 
 /// The typed settings: file values where set, defaults elsewhere. The member

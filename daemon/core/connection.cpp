@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 namespace pvpn::core {
 namespace asio = boost::asio;
@@ -56,11 +55,14 @@ ChosenServer choose(proton::ServerList const& list, proton::LogicalServer const&
     return s;
 }
 
-json::array feature_array(std::uint32_t features) {
-    json::array a;
-    for (auto f : proton::feature_names(features)) a.emplace_back(f);
-    return a;
-}
+/// Releases a ProtonStack reference at scope end.
+struct StackUse {
+    explicit StackUse(int& users) : n(users) { ++n; }
+    ~StackUse() { --n; }
+    StackUse(StackUse const&) = delete;
+    StackUse& operator=(StackUse const&) = delete;
+    int& n;
+};
 
 } // namespace
 
@@ -69,20 +71,23 @@ std::string_view state_name(State state) {
     case State::disconnected: return "disconnected";
     case State::connecting: return "connecting";
     case State::connected: return "connected";
+    case State::reconnecting: return "reconnecting";
     case State::disconnecting: return "disconnecting";
     case State::error: return "error";
     }
     return "error";
 }
 
-std::string interface_for(ChosenServer const& server) { return tunnel::tunnel_ifname(server.exit_country); }
-
-Connection::Connection(asio::io_context& io, Ports ports, ConfigStore& config, Publisher publish)
-    : io_(io), executor_(io.get_executor()), ports_(ports), config_(config), publish_(std::move(publish)), since_(now_unix()),
-      wake_(io), renew_timer_(io),
-      forwarding_(executor_, config_, [this](json::object event) {
-          if (publish_) publish_(std::move(event));
-      }) {
+Connection::Connection(asio::io_context& io, Ports ports, ConfigStore& config, std::filesystem::path resume_file,
+                       Publisher publish)
+    : io_(io), executor_(io.get_executor()), ports_(ports), config_(config), resume_file_(std::move(resume_file)),
+      publish_(std::move(publish)), since_(now_unix()), wake_(io), renew_timer_(io),
+      forwarding_(executor_, config_,
+                  [this](json::object event) {
+                      if (publish_) publish_(std::move(event));
+                  }),
+      monitor_(executor_, ports.probe, [this](health::Report const& report) { on_check(report); }), retry_timer_(io),
+      rng_(std::random_device{}()) {
     wake_.expires_at(asio::steady_timer::time_point::max());
 }
 
@@ -91,19 +96,37 @@ Result<ProtonStack*> Connection::proton() {
     if (stack_ && (stack_->key() == key || stack_users_ > 0)) return stack_.get();
     auto stack = ProtonStack::create(io_, config_, tunnel::default_fwmark);
     if (!stack) return stack.error();
+    ++cert_run_;
     renew_timer_.cancel();
     stack_ = std::move(*stack);
+    if (state_ == State::connected) asio::co_spawn(executor_, keep_certificate(cert_run_), asio::detached);
     return stack_.get();
 }
 
 void Connection::set_state(State state, std::string reason) {
+    if (state != State::connected) {
+        // A connection's background work runs exactly while it is connected.
+        monitor_.stop();
+        ++cert_run_;
+        renew_timer_.cancel();
+    }
     if (state == state_ && reason == reason_) return;
     log::info("state", state_name(state_), " -> ", state_name(state), reason.empty() ? "" : ": ", reason);
     state_ = state;
     reason_ = std::move(reason);
     since_ = now_unix();
+    if (state == State::connected) {
+        health_ = health::Health::healthy;
+        monitor_.start(monitor_settings());
+        asio::co_spawn(executor_, keep_certificate(++cert_run_), asio::detached);
+    }
     if (publish_)
         publish_(json::object{{"type", "state"}, {"state", state_name(state)}, {"reason", reason_}});
+}
+
+health::Settings Connection::monitor_settings() const {
+    auto const& m = config_.typed().monitor;
+    return health::Settings{m.interval, m.failures, m.latency_threshold};
 }
 
 asio::awaitable<void> Connection::lock() {
@@ -119,8 +142,37 @@ void Connection::unlock() {
     wake_.cancel();
 }
 
+std::uint64_t Connection::supersede() {
+    retry_timer_.cancel();
+    return ++generation_;
+}
+
+void Connection::remember(ChosenServer const* server) {
+    if (!params_) return;
+    ResumeState state{*params_, std::nullopt};
+    if (server) state.server = *server;
+    if (auto r = save_resume(resume_file_, state); !r)
+        log::warn("resume", "cannot save the connection for a restart: ", r.error().message);
+}
+
+void Connection::forget() {
+    if (auto r = forget_resume(resume_file_); !r) log::warn("resume", r.error().message);
+}
+
 asio::awaitable<void> Connection::startup() {
-    auto recovered = co_await ports_.tunnel.recover(tunnel::RecoverMode::clean);
+    auto const& cfg = config_.typed();
+    std::optional<ResumeState> wanted;
+    if (auto loaded = load_resume(resume_file_, cfg); !loaded)
+        log::warn("resume", "ignoring the saved connection: ", loaded.error().message);
+    else
+        wanted = *loaded;
+    if (wanted && !cfg.service.resume) {
+        log::info("resume", "[service] resume = false: not resuming the previous connection");
+        wanted.reset();
+        forget();
+    }
+    auto mode = wanted && wanted->server ? tunnel::RecoverMode::adopt : tunnel::RecoverMode::clean;
+    auto recovered = co_await ports_.tunnel.recover(mode);
     if (!recovered)
         log::error("tunnel", "cleaning up after the previous pvpnd failed: ", recovered.error().message);
     else if (*recovered == tunnel::Recovered::cleaned)
@@ -135,6 +187,46 @@ asio::awaitable<void> Connection::startup() {
         killswitch_ = true;
         set_state(State::disconnected, "kill-switch kept from before the restart");
     }
+    if (wanted) {
+        resume(*wanted, recovered && *recovered == tunnel::Recovered::adopted);
+    } else if (cfg.service.autoconnect) {
+        auto params = parse_connect_params(json::object{}, cfg);
+        if (!params) {
+            log::error("connect", "[service] autoconnect: ", params.error().message);
+            co_return;
+        }
+        params_ = *params;
+        remember(nullptr);
+        start_recovery("[service] autoconnect", false);
+    }
+}
+
+void Connection::resume(ResumeState const& wanted, bool adopted) {
+    params_ = wanted.params;
+    auto info = ports_.tunnel.info();
+    auto const port = std::to_string(config_.typed().protonvpn.wireguard_port);
+    bool usable = adopted && wanted.server && info && info->ifname == interface_for(*wanted.server) &&
+                  info->peer_public_key == wanted.server->public_key &&
+                  info->endpoint == wanted.server->entry_ip + ":" + port;
+    if (usable && wanted.params.ks) {
+        if (auto r = apply_firewall(firewall::Mode::connected, &*wanted.server, info->ifname); !r) {
+            log::error("killswitch", "cannot open the kill-switch for the resumed tunnel: ", r.error().message);
+            usable = false;
+        }
+    }
+    if (!usable) {
+        start_recovery("resuming the connection after a pvpnd restart", false);
+        return;
+    }
+    if (!wanted.params.ks && killswitch_) {
+        if (auto r = ports_.firewall.reset(); !r) log::error("killswitch", r.error().message);
+        else killswitch_ = false, fw_mode_ = firewall::Mode::off;
+    }
+    if (auto stack = proton(); !stack)
+        log::warn("resume", "the certificate will not be renewed: ", stack.error().message);
+    server_ = wanted.server;
+    set_state(State::connected, "resumed the connection to " + server_->name + " after a pvpnd restart");
+    forwarding_.start(info->ifname);
 }
 
 Result<void> Connection::apply_firewall(firewall::Mode mode, ChosenServer const* server, std::string const& ifname) {
@@ -169,19 +261,25 @@ asio::awaitable<Result<json::value>> Connection::connect(json::object const& p) 
     if (auto r = config_.load(); !r) co_return r.error();
     auto params = parse_connect_params(p, config_.typed());
     if (!params) co_return params.error();
-    auto generation = ++generation_;
+    auto generation = supersede();
     co_await lock();
     if (superseded(generation)) {
         unlock();
         co_return fail(Errc::cancelled, "connect cancelled by a later command");
     }
     set_state(State::connecting, "connect requested");
-    auto result = co_await run_connect(*params, generation);
+    params_ = *params;
+    remember(nullptr);
+    backoff_.reset();
+    unproven_ = false;
+    auto result = co_await run_connect(*params, generation, Attempt::user);
     if (!result) {
         if (!superseded(generation)) {
             bool keep = params->ks;
             if (auto r = co_await teardown(keep); !r)
                 log::error("connect", "cleaning up after the failure: ", r.error().message);
+            params_.reset();
+            forget();
             set_state(keep ? State::error : State::disconnected, result.error().message);
         }
         unlock();
@@ -191,16 +289,13 @@ asio::awaitable<Result<json::value>> Connection::connect(json::object const& p) 
     co_return json::value(status());
 }
 
-asio::awaitable<Result<void>> Connection::run_connect(ConnectParams params, std::uint64_t generation) {
+asio::awaitable<Result<void>> Connection::run_connect(ConnectParams params, std::uint64_t generation,
+                                                      Attempt attempt) {
     auto const& cfg = config_.typed();
     auto stack_ptr = proton();
     if (!stack_ptr) co_return stack_ptr.error();
     auto& stack = **stack_ptr;
-    ++stack_users_;
-    struct Release {
-        int& n;
-        ~Release() { --n; }
-    } release{stack_users_};
+    StackUse use{stack_users_};
     if (cfg.protonvpn.user.empty() && !stack.session().current())
         co_return fail(Errc::not_configured, "no Proton account configured: run `pvpn init --proton`");
     if (params.ks) {
@@ -229,23 +324,34 @@ asio::awaitable<Result<void>> Connection::run_connect(ConnectParams params, std:
     auto ranked = co_await rank(**cache, params.selection, params.selection.latency_cutoff_ms.has_value());
     if (!ranked) co_return ranked.error();
     if (superseded(generation)) co_return fail(Errc::cancelled, "connect cancelled by a later command");
+    auto const& logicals = (*cache)->servers.logicals;
+    std::vector<Candidate> candidates = std::move(*ranked);
+    if (attempt == Attempt::recovery) {
+        // Rotate: servers that just failed go last, however well they rank.
+        std::vector<std::string> names;
+        names.reserve(candidates.size());
+        for (auto const& c : candidates) names.push_back(logicals[c.index].name);
+        std::vector<Candidate> rotated;
+        rotated.reserve(candidates.size());
+        for (auto pos : recent_.order(names, now_unix())) rotated.push_back(candidates[pos]);
+        candidates = std::move(rotated);
+    }
 
-    std::mt19937 rng{std::random_device{}()};
     Error last = fail(Errc::no_server, "no server matches");
     std::size_t attempts = 0;
-    for (auto const& cand : *ranked) {
+    for (auto const& cand : candidates) {
         if (attempts == max_attempts) break;
-        auto const& logical = (*cache)->servers.logicals[cand.index];
-        auto server = choose((*cache)->servers, logical, rng);
+        auto server = choose((*cache)->servers, logicals[cand.index], rng_);
         if (server.entry_ip.empty()) continue;
         ++attempts;
-        auto r = co_await try_server(stack, server, params, generation);
+        auto r = co_await try_server(stack, server, params, generation, attempt);
         if (r) co_return Result<void>{};
         if (superseded(generation)) co_return fail(Errc::cancelled, "connect cancelled by a later command");
         log::warn("connect", server.name, ": ", r.error().message);
         last = r.error();
         // Session and account problems do not get better on another server.
         if (last.code != Errc::network && last.code != Errc::tunnel_failed) break;
+        recent_.failed(server.name, now_unix());
     }
     co_return last;
 }
@@ -293,7 +399,8 @@ asio::awaitable<Result<std::vector<Connection::Candidate>>> Connection::rank(pro
 }
 
 asio::awaitable<Result<void>> Connection::try_server(ProtonStack& stack, ChosenServer const& server,
-                                                     ConnectParams const& params, std::uint64_t generation) {
+                                                     ConnectParams const& params, std::uint64_t generation,
+                                                     Attempt attempt) {
     auto const& cfg = config_.typed();
     bool want_pf = (server.features & proton::feature::p2p) != 0;
     auto cert = co_await stack.certificates().ensure(want_pf);
@@ -349,15 +456,15 @@ asio::awaitable<Result<void>> Connection::try_server(ProtonStack& stack, ChosenS
         killswitch_ = false;
         fw_mode_ = firewall::Mode::off;
     }
-    set_state(State::connected, "connected to " + server.name);
-    schedule_certificate_renewal();
+    recent_.succeeded(server.name);
+    remember(&server);
+    set_state(State::connected, (attempt == Attempt::recovery ? "reconnected to " : "connected to ") + server.name);
     forwarding_.start(spec.ifname);
     co_return Result<void>{};
 }
 
 asio::awaitable<bool> Connection::wait_for_handshake(std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
-    asio::steady_timer timer(executor_);
     while (std::chrono::steady_clock::now() < deadline) {
         auto st = ports_.tunnel.status();
         if (st && st->last_handshake > 0) co_return true;
@@ -372,7 +479,6 @@ asio::awaitable<bool> Connection::wait_for_handshake(std::chrono::milliseconds l
 }
 
 asio::awaitable<Result<void>> Connection::teardown(bool keep_killswitch) {
-    renew_timer_.cancel();
     forwarding_.stop();
     auto down = co_await ports_.tunnel.down();
     Result<void> fw;
@@ -393,16 +499,149 @@ asio::awaitable<Result<void>> Connection::teardown(bool keep_killswitch) {
 asio::awaitable<Result<json::value>> Connection::disconnect(json::object const& p) {
     auto params = parse_disconnect_params(p);
     if (!params) co_return params.error();
-    ++generation_;  // cancels a connect in progress at its next step
+    supersede();  // cancels a connect or reconnect in progress at its next step
     co_await lock();
     bool keep = params->ks.value_or(killswitch_);
     set_state(State::disconnecting, "disconnect requested");
     auto r = co_await teardown(keep);
     params_.reset();
+    forget();
+    backoff_.reset();
+    unproven_ = false;
     set_state(State::disconnected, keep ? "disconnected; kill-switch still blocking" : "disconnected");
     unlock();
     if (!r) co_return r.error();
     co_return json::value(status());
+}
+
+void Connection::on_check(health::Report const& report) {
+    auto const previous = health_;
+    auto const verdict = report.verdict.health;
+    health_ = verdict == health::Health::healthy ? health::Health::healthy : health::Health::degraded;
+    if (verdict == health::Health::healthy) {
+        // Healthy again: the next trouble starts from the shortest wait.
+        backoff_.reset();
+        unproven_ = false;
+        if (previous != health::Health::healthy) publish_monitor("healthy", "");
+        return;
+    }
+    publish_monitor("degraded", report.verdict.reason);
+    if (verdict == health::Health::reconnect) start_recovery(report.verdict.reason, true);
+}
+
+void Connection::start_recovery(std::string reason, bool reconnect) {
+    if (recovering_ || !params_) return;
+    recovering_ = true;
+    asio::co_spawn(executor_, recover(std::move(reason), reconnect), asio::detached);
+}
+
+asio::awaitable<void> Connection::recover(std::string reason, bool reconnect) {
+    auto const generation = generation_;
+    co_await lock();
+    if (superseded(generation) || !params_) {
+        recovering_ = false;
+        unlock();
+        co_return;
+    }
+    health::BackoffPolicy policy;
+    policy.cap = std::chrono::duration_cast<std::chrono::milliseconds>(config_.typed().monitor.backoff_max);
+    policy.first = std::min(policy.first, policy.cap);
+    backoff_.set_policy(policy);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    bool go = true;
+    if (reconnect) {
+        if (server_) recent_.failed(server_->name, now_unix());
+        ++reconnects_;
+        last_reason_ = reason;
+        log::warn("monitor", "reconnecting: ", reason);
+        set_state(State::reconnecting, reason);
+        publish_monitor("reconnect", reason);
+        if (unproven_) {
+            // The last reconnect never became healthy: no storm of rotations.
+            auto delay = backoff_.next(unit(rng_));
+            go = co_await pause(delay, generation);
+        }
+    } else {
+        set_state(State::connecting, reason);
+    }
+    while (go) {
+        auto params = *params_;
+        auto result = co_await run_connect(params, generation, Attempt::recovery);
+        if (result) {
+            unproven_ = reconnect;
+            break;
+        }
+        if (superseded(generation)) break;
+        Error const error = result.error();
+        last_reason_ = error.message;
+        if (auto r = co_await teardown(params.ks); !r)
+            log::error("connect", "cleaning up after the failed round: ", r.error().message);
+        if (!health::worth_retrying(error.code)) {
+            set_state(State::error, error.message + " (not retried: this needs you; then `pvpn connect`)");
+            publish_monitor("gave_up", error.message);
+            break;
+        }
+        // Every server tried failed: more likely the network than the servers,
+        // so the next round starts again from the best ranked ones.
+        recent_.clear();
+        auto delay = backoff_.next(unit(rng_));
+        go = co_await pause(delay, generation);
+    }
+    recovering_ = false;
+    unlock();
+}
+
+asio::awaitable<bool> Connection::pause(std::chrono::milliseconds delay, std::uint64_t generation) {
+    next_retry_ = now_unix() + (delay.count() + 999) / 1000;
+    log::info("monitor", "no working server (", last_reason_, "); next round in ", delay.count(), " ms");
+    publish_monitor("backoff", last_reason_);
+    unlock();
+    retry_timer_.expires_after(delay);
+    boost::system::error_code ec;
+    co_await retry_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await lock();
+    next_retry_ = 0;
+    co_return !superseded(generation);
+}
+
+asio::awaitable<void> Connection::keep_certificate(std::uint64_t run) {
+    while (run == cert_run_ && stack_) {
+        auto const& cert = stack_->certificates().current();
+        if (!cert) co_return;
+        auto const wait = std::chrono::seconds(std::max<std::int64_t>(cert->refresh_time - now_unix(), 10));
+        renew_timer_.expires_after(wait);
+        boost::system::error_code ec;
+        co_await renew_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (run != cert_run_ || !stack_) co_return;
+        auto* stack = stack_.get();
+        StackUse use{stack_users_};
+        // The tunnel keeps its key: a renewal never touches it.
+        auto renewed = co_await stack->certificates().renew();
+        if (!renewed)
+            log::warn("cert", "renewing the certificate failed (will retry): ", renewed.error().error.message);
+    }
+}
+
+void Connection::on_link_change(net::LinkEvent const& event) {
+    auto names = event.names;
+    if (auto addrs = ports_.netlink.list_addresses(); addrs)
+        for (auto const& a : *addrs) names.emplace(a.ifindex, a.ifname);
+    std::string changed;
+    for (int index : event.ifindexes) {
+        auto it = names.find(index);
+        if (it == names.end() || it->second == "lo" || it->second.starts_with("wgp")) continue;
+        changed += (changed.empty() ? "" : ", ") + it->second;
+    }
+    if (changed.empty() && !event.overflow) return;  // only the tunnel's own links changed
+    log::info("monitor", "the network changed (", changed.empty() ? "events lost" : changed, ")");
+    if (!busy_ && killswitch_) {
+        // The LAN the kill-switch lets through follows the underlay.
+        auto r = state_ == State::connected && server_ ? apply_firewall(fw_mode_, &*server_, interface_for(*server_))
+                                                       : apply_firewall(firewall::Mode::blocked, nullptr, "");
+        if (!r) log::warn("killswitch", "cannot follow the network change: ", r.error().message);
+    }
+    if (state_ == State::connected) monitor_.check_now();
+    if (next_retry_) retry_timer_.cancel();  // try now rather than at the end of the backoff
 }
 
 asio::awaitable<Result<json::value>> Connection::list(json::object const& p) {
@@ -411,11 +650,7 @@ asio::awaitable<Result<json::value>> Connection::list(json::object const& p) {
     if (!sel) co_return sel.error();
     auto stack_ptr = proton();
     if (!stack_ptr) co_return stack_ptr.error();
-    ++stack_users_;
-    struct Release {
-        int& n;
-        ~Release() { --n; }
-    } release{stack_users_};
+    StackUse use{stack_users_};
     auto cache = co_await (*stack_ptr)->servers().get();
     if (!cache) co_return from_api(cache.error());
     auto ranked = co_await rank(**cache, *sel, false);
@@ -430,22 +665,39 @@ asio::awaitable<Result<json::value>> Connection::list(json::object const& p) {
     co_return json::value(std::move(out));
 }
 
-void Connection::schedule_certificate_renewal() {
-    if (!stack_) return;
-    auto const& cert = stack_->certificates().current();
-    if (!cert) return;
-    auto wait = std::max<std::int64_t>(cert->refresh_time - now_unix(), 10);
-    renew_timer_.expires_after(std::chrono::seconds(wait));
-    renew_timer_.async_wait([this](boost::system::error_code ec) {
-        if (ec || state_ != State::connected) return;
-        asio::co_spawn(executor_, [this]() -> asio::awaitable<void> {
-            if (!stack_) co_return;
-            auto r = co_await stack_->certificates().renew();
-            if (!r)
-                log::warn("cert", "renewing the certificate failed (will retry): ", r.error().error.message);
-            schedule_certificate_renewal();
-        }, asio::detached);
-    });
+void Connection::publish_monitor(std::string_view event, std::string const& reason) {
+    if (!publish_) return;
+    auto m = monitor_status();
+    json::object o{{"type", "monitor"}, {"monitor", event}, {"state", m["state"]}, {"failures", m["failures"]},
+                   {"last_rtt_ms", m["last_rtt_ms"]}, {"reconnects", m["reconnects"]},
+                   {"next_retry", m["next_retry"]}, {"reason", reason}};
+    publish_(std::move(o));
+}
+
+json::object Connection::monitor_status() const {
+    std::string_view state = "off";
+    if (state_ == State::connected)
+        state = health_ == health::Health::healthy ? "ok" : "degraded";
+    else if (recovering_)
+        state = next_retry_ ? "backoff" : (state_ == State::reconnecting ? "reconnecting" : "connecting");
+    auto const settings = monitor_settings();
+    auto const& last = monitor_.last();
+    json::object m;
+    m["state"] = state;
+    m["interval"] = settings.interval.count();
+    m["max_failures"] = settings.failures;
+    m["latency_threshold_ms"] = settings.latency_threshold.count();
+    m["last_check"] = last ? json::value(last->time) : json::value(nullptr);
+    if (last && last->rtt)
+        m["last_rtt_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(*last->rtt).count();
+    else
+        m["last_rtt_ms"] = nullptr;
+    m["failures"] = last ? last->verdict.failures : 0;
+    m["reconnects"] = reconnects_;
+    m["last_reason"] = last_reason_;
+    m["retry_rounds"] = backoff_.rounds();
+    m["next_retry"] = next_retry_ ? json::value(next_retry_) : json::value(nullptr);
+    return m;
 }
 
 json::object Connection::status() {
@@ -453,14 +705,8 @@ json::object Connection::status() {
     s["state"] = state_name(state_);
     s["since"] = since_;
     s["reason"] = reason_;
-    if (server_) {
-        s["server"] = json::object{{"name", server_->name},        {"country", server_->exit_country},
-                                   {"entry_country", server_->entry_country}, {"city", server_->city},
-                                   {"entry_ip", server_->entry_ip}, {"features", feature_array(server_->features)},
-                                   {"load", server_->load}};
-    } else {
-        s["server"] = nullptr;
-    }
+    if (server_) s["server"] = server_status_json(*server_);
+    else s["server"] = nullptr;
     auto tun = ports_.tunnel.status();
     if (tun) {
         s["tunnel"] = json::object{{"interface", tun->ifname},
@@ -488,7 +734,7 @@ json::object Connection::status() {
         {"rules", active ? std::string(ports_.firewall.backend()) + ": table inet pvpn" : std::string("none")}};
     s["port_forwarding"] = forwarding_.port_status();
     s["qbittorrent"] = forwarding_.qbt_status();
-    s["monitor"] = nullptr;
+    s["monitor"] = monitor_status();
     json::array warnings;
     for (auto const& w : config_.warnings()) warnings.emplace_back(w);
     for (auto const& w : forwarding_.warnings()) warnings.emplace_back(w);

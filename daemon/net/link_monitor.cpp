@@ -7,9 +7,12 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <netlink/netlink.h>
+#include <netlink/attr.h>
 #include <netlink/msg.h>
 
 #include <fcntl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <unistd.h>
 
@@ -63,19 +66,33 @@ struct LinkMonitor::State : std::enable_shared_from_this<LinkMonitor::State> {
         });
     }
 
+    /// Keeps a link's name from a message attribute (a NUL-terminated string), if there is one.
+    void note_name(int index, nlattr* attr) {
+        if (!attr || nla_len(attr) <= 1) return;
+        pending.names[index] = std::string(static_cast<char const*>(nla_data(attr)),
+                                           strnlen(static_cast<char const*>(nla_data(attr)),
+                                                   static_cast<std::size_t>(nla_len(attr))));
+    }
+
     static int on_message(nl_msg* msg, void* arg) {
         auto* state = static_cast<State*>(arg);
         nlmsghdr* hdr = nlmsg_hdr(msg);
         switch (hdr->nlmsg_type) {
         case RTM_NEWLINK:
         case RTM_DELLINK:
-            if (nlmsg_datalen(hdr) >= static_cast<int>(sizeof(ifinfomsg)))
-                state->pending.ifindexes.insert(static_cast<ifinfomsg*>(nlmsg_data(hdr))->ifi_index);
+            if (nlmsg_datalen(hdr) >= static_cast<int>(sizeof(ifinfomsg))) {
+                int index = static_cast<ifinfomsg*>(nlmsg_data(hdr))->ifi_index;
+                state->pending.ifindexes.insert(index);
+                state->note_name(index, nlmsg_find_attr(hdr, sizeof(ifinfomsg), IFLA_IFNAME));
+            }
             break;
         case RTM_NEWADDR:
         case RTM_DELADDR:
-            if (nlmsg_datalen(hdr) >= static_cast<int>(sizeof(ifaddrmsg)))
-                state->pending.ifindexes.insert(static_cast<int>(static_cast<ifaddrmsg*>(nlmsg_data(hdr))->ifa_index));
+            if (nlmsg_datalen(hdr) >= static_cast<int>(sizeof(ifaddrmsg))) {
+                int index = static_cast<int>(static_cast<ifaddrmsg*>(nlmsg_data(hdr))->ifa_index);
+                state->pending.ifindexes.insert(index);
+                state->note_name(index, nlmsg_find_attr(hdr, sizeof(ifaddrmsg), IFA_LABEL));
+            }
             break;
         default: break;
         }

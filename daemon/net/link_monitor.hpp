@@ -11,14 +11,20 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
+#include <string>
 
 namespace pvpn::net {
 
 /// What changed during one debounce window.
 struct LinkEvent {
     std::set<int> ifindexes;  ///< Links whose state or addresses changed.
+    /// Names the kernel gave with the changes (link messages carry one; IPv4
+    /// address messages their label), by ifindex. A link deleted since has
+    /// only this name left.
+    std::map<int, std::string> names;
     bool overflow = false;    ///< The kernel dropped events: assume anything changed.
 };
 

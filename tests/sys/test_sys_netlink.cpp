@@ -84,7 +84,9 @@ TEST_CASE("the link monitor reports address and link changes once per burst", "[
     for (int i = 0; i < 50 && events.empty(); ++i) test::run_for(io, std::chrono::milliseconds(20));
     test::run_for(io, std::chrono::milliseconds(100));
     REQUIRE(events.size() == 1);
-    CHECK(events[0].ifindexes.count(static_cast<int>(::if_nametoindex(lab.veth.c_str()))) == 1);
+    auto index = static_cast<int>(::if_nametoindex(lab.veth.c_str()));
+    CHECK(events[0].ifindexes.count(index) == 1);
+    CHECK(events[0].names.at(index) == lab.veth);
 
     monitor->reset();
     sh("ip addr del 198.18.1.1/32 dev " + lab.veth);

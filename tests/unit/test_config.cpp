@@ -164,7 +164,9 @@ TEST_CASE("an empty document gives the defaults, equal to Config{}", "[config]")
     CHECK(c.monitor.interval == std::chrono::seconds(60));
     CHECK(c.monitor.failures == d.monitor.failures);
     CHECK(c.monitor.latency_threshold == d.monitor.latency_threshold);
+    CHECK(c.monitor.backoff_max == d.monitor.backoff_max);
     CHECK(c.service.autoconnect == d.service.autoconnect);
+    CHECK(c.service.resume == d.service.resume);
     CHECK_FALSE(c.service.autoconnect);
 }
 
@@ -260,7 +262,8 @@ TEST_CASE("masked_json never shows a secret and marks defaults", "[config]") {
     CHECK(s.at("service").at("autoconnect").as_string() == "false");
     auto const& d = j.at("defaults").as_object();
     CHECK(d.at("network") == json::array{"allow_lan", "fastest_default"});
-    CHECK(d.at("service") == json::array{"autoconnect"});
+    CHECK(d.at("service") == json::array{"autoconnect", "resume"});
+    CHECK(d.at("monitor") == json::array{"backoff_max"});
     CHECK(d.at("protonvpn") == json::array{"api_url", "api_ca_file", "srp_modulus_key", "natpmp_renew"});
     CHECK(j.at("warnings").as_array().size() == 2);
     CHECK_FALSE(j.contains("error"));

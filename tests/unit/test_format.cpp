@@ -71,6 +71,17 @@ TEST_CASE("a full status shows every part", "[format]") {
     CHECK_THAT(text, Catch::Contains("Warning:      qBittorrent is slow to answer"));
 }
 
+TEST_CASE("a reconnect waiting out its backoff shows when it tries next", "[format]") {
+    auto status = json::parse(R"({"state": "reconnecting", "reason": "no answer from the gateway",
+        "monitor": {"state": "backoff", "last_check": null, "last_rtt_ms": null, "failures": 3, "reconnects": 2,
+                    "last_reason": "no WireGuard handshake with NL#2", "retry_rounds": 3,
+                    "next_retry": 1764012412}})");
+    auto text = format_status(status, now);
+    CHECK_THAT(text, Catch::Contains("State:        reconnecting"));
+    CHECK_THAT(text, Catch::Contains("Monitor:      backoff, 3 failed checks, 2 reconnects, next try in 12 s "
+                                     "(3 failed rounds) (last: no WireGuard handshake with NL#2)"));
+}
+
 TEST_CASE("a disconnected status with nulls shows only what is known", "[format]") {
     auto status = json::parse(R"({"state": "disconnected", "since": 0, "reason": "", "server": null, "tunnel": null,
         "dns": {"mode": "system", "servers": [], "backend": null},
