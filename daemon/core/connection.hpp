@@ -85,6 +85,8 @@ private:
     boost::asio::awaitable<bool> wait_for_handshake(std::chrono::milliseconds limit);
     boost::asio::awaitable<Result<void>> teardown(bool keep_killswitch);
     Result<void> apply_firewall(firewall::Mode mode, ChosenServer const* server, std::string const& ifname);
+    /// Before arming the kill-switch: looks the API up while DNS still works.
+    boost::asio::awaitable<void> learn_api_address();
     boost::asio::awaitable<void> lock();
     void unlock();
     bool superseded(std::uint64_t generation) const { return generation != generation_; }
