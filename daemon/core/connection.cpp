@@ -414,9 +414,9 @@ asio::awaitable<Result<json::value>> Connection::disconnect(json::object const& 
 }
 
 asio::awaitable<void> Connection::learn_api_address() {
-    // Once the kill-switch blocks, no DNS query leaves outside the tunnel, and
-    // API requests go to the addresses remembered now. A kill-switch already
-    // in force keeps the ones remembered before it.
+    // Once the kill-switch blocks, no DNS query leaves outside the tunnel and
+    // API requests go to remembered addresses: make sure there are some. A
+    // kill-switch already in force lets no lookup out anyway.
     if (killswitch_) co_return;
     auto stack_ptr = proton();
     if (!stack_ptr) co_return;
@@ -425,7 +425,7 @@ asio::awaitable<void> Connection::learn_api_address() {
         int& n;
         ~Release() { --n; }
     } release{stack_users_};
-    co_await (*stack_ptr)->remember_api_address();
+    co_await (*stack_ptr)->learn_api_address();
 }
 
 asio::awaitable<Result<json::value>> Connection::list(json::object const& p) {

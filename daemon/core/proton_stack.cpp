@@ -62,8 +62,9 @@ Result<std::unique_ptr<ProtonStack>> ProtonStack::create(boost::asio::io_context
     return s;
 }
 
-boost::asio::awaitable<void> ProtonStack::remember_api_address() {
+boost::asio::awaitable<void> ProtonStack::learn_api_address() {
     auto const& url = http_->url();
+    if (resolver_->remembers(url.host)) co_return;
     std::chrono::milliseconds const deadline{10'000};
     auto found = co_await resolver_->resolve(url.host, url.port, deadline);
     if (!found) log::warn("dns", "looking up the Proton API before arming the kill-switch: ", found.error().message);

@@ -46,12 +46,14 @@ public:
     proton::ServerDirectory& servers() { return *servers_; }
     proton::CertificateStore& certificates() { return *certs_; }
 
-    /// Looks the API host up now and remembers its addresses (config dir,
-    /// api-hosts.json): called while DNS still works, before the kill-switch
-    /// is armed, because once it blocks no DNS query leaves outside the tunnel
-    /// and API requests then go to the remembered addresses. A failure is only
-    /// logged: the request that needs the API reports it.
-    boost::asio::awaitable<void> remember_api_address();
+    /// Unless the API host's addresses are remembered already (config dir,
+    /// api-hosts.json), looks it up now and remembers them: called while DNS
+    /// still works, before the kill-switch is armed, because once it blocks no
+    /// DNS query leaves outside the tunnel and API requests go to the
+    /// remembered addresses. So pvpnd sends this one query outside the tunnel
+    /// only the first time. A failure is only logged: the request that needs
+    /// the API reports it.
+    boost::asio::awaitable<void> learn_api_address();
 
 private:
     ProtonStack() = default;

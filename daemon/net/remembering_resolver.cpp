@@ -103,6 +103,8 @@ RememberingResolver::RememberingResolver(HostResolver& system, std::filesystem::
                                          std::function<std::int64_t()> now)
     : system_(system), file_(std::move(file)), now_(std::move(now)) {}
 
+bool RememberingResolver::remembers(std::string const& host) const { return find(load(file_), host).has_value(); }
+
 asio::awaitable<Result<TcpEndpoints>> RememberingResolver::resolve(std::string host, std::string port,
                                                                    std::chrono::milliseconds deadline) {
     if (is_ip_literal(host)) co_return co_await system_.resolve(host, port, deadline);

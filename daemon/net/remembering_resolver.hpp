@@ -32,6 +32,9 @@ public:
     boost::asio::awaitable<Result<TcpEndpoints>> resolve(std::string host, std::string port,
                                                          std::chrono::milliseconds deadline) override;
 
+    /// True when addresses of `host` are remembered (the file is read again).
+    bool remembers(std::string const& host) const;
+
     /// How long the system resolver may take when an answer is remembered.
     static constexpr std::chrono::milliseconds quick_deadline{3000};
 

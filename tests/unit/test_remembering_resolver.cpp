@@ -82,6 +82,8 @@ TEST_CASE("a name resolved once is still reachable when DNS is blocked, after a 
         REQUIRE(first);
         CHECK(addresses(*first) == std::vector<std::string>{"198.51.100.10:443", "2001:db8::10:443"});
         CHECK(f.dns.deadlines.back() == 10'000ms);  // nothing remembered yet: the full deadline
+        CHECK(r.remembers("vpn-api.lab.test"));
+        CHECK_FALSE(r.remembers("other.lab.test"));
     }
     // A new pvpnd (new object, same file); DNS now fails as under the kill-switch.
     auto r = f.make();

@@ -111,8 +111,10 @@ def lan_reaches_client(lab, family=4):
 
 
 def client_reaches_lan(lab, family=4):
-    addr = lab["lan_host"]["ipv4"] if family == 4 else lab["lan_host"]["ipv6"]
-    return whoami("pvl-client", addr, timeout=2).endswith(" lan")
+    """A new TCP connection from the client to the LAN host's port 22 gets its answer."""
+    addr = lab["lan_host"]["ipv4"] if family == 4 else "[%s]" % lab["lan_host"]["ipv6"]
+    p = client("curl", "-s", "--max-time", "2", "http://%s:22/" % addr, check=False, timeout=10)
+    return p.stdout.strip().endswith(" lan")
 
 
 # ---- an application in the client that keeps trying to get out ----
@@ -197,6 +199,13 @@ def contained(lab, since, through, allow_lan=True, own=False):
     assert leaks(lab, since, allow_lan, own) == []
 
 
+def used_before(lab):
+    """pvpn has reached the API before, so its addresses are remembered: from here on not one DNS
+    query may leave outside the tunnel, pvpnd's included. (The very first `connect --ks true` looks
+    the API up once, before it arms the kill-switch: test_first_connect_... below.)"""
+    pvpn("list", "--cc", "CH", "--fastest", "api")
+
+
 def test_nothing_leaks_and_the_lan_stays_reachable_in_every_state(lab, pvpnd, client_sshd):
     init_lab_account(lab)
     ch, nl = server(lab, "CH#1"), server(lab, "NL#2")
@@ -204,6 +213,7 @@ def test_nothing_leaks_and_the_lan_stays_reachable_in_every_state(lab, pvpnd, cl
     rules_before = system_rules()
     ssh = LanSession(lab)
     assert ssh.alive()
+    used_before(lab)
     labtools.lab("sentinel", "start")
     start = time.time()
     restarted = None
@@ -228,7 +238,8 @@ def test_nothing_leaks_and_the_lan_stays_reachable_in_every_state(lab, pvpnd, cl
             crash = time.time()
             pvpnd.kill()
             assert "pvpn kill-switch: mode=connected" in nft_table()
-            contained(lab, crash, through=nl["exit_ip"])
+            # (own: the kernel closes the dead pvpnd's idle connection to the API.)
+            contained(lab, crash, through=nl["exit_ip"], own=True)
             assert ssh.alive()
 
             # A restarted pvpnd adopts the rules (blocking, the tunnel it cannot vouch for removed)
@@ -280,6 +291,7 @@ def test_allow_lan_false_cuts_the_lan_both_ways(lab, pvpnd, client_sshd):
     init_lab_account(lab)
     pvpn("init", "--network", "--allow-lan", "false")
     assert lan_reaches_client(lab) and client_reaches_lan(lab)
+    used_before(lab)
     labtools.lab("sentinel", "start")
     start = time.time()
     pvpn("connect", "--ks", "true", "--cc", "CH", "--fastest", "api")
@@ -293,6 +305,31 @@ def test_allow_lan_false_cuts_the_lan_both_ways(lab, pvpnd, client_sshd):
     assert leaks(lab, start, allow_lan=False, own=True) == []
     pvpn("disconnect", "--ks", "false")
     assert lan_reaches_client(lab) and client_reaches_lan(lab)
+
+
+def test_first_connect_looks_the_api_up_once_before_arming(lab, pvpnd):
+    init_lab_account(lab)
+    with open(lab["isp_dns_log"]) as f:
+        seen_before = len(f.read().splitlines())
+    labtools.lab("sentinel", "start")
+    start = time.time()
+    pvpn("connect", "--ks", "true", "--cc", "CH", "--fastest", "api")
+    assert status()["killswitch"]["mode"] == "connected"
+    packets = [d for _, d in sentinel.leaks(STATE, allow_lan=True, since=start) if not own_traffic(lab, d)]
+    # What got out besides pvpnd's marked HTTPS: DNS to the system's resolver, and nothing else...
+    assert packets and all(d["dport"] == 53 and str(d["dst"]) == lab["isp_dns"] for d in packets), \
+        [sentinel.describe(d) for d in packets]
+    # ...asking for the API's name only, and before the first API request, that is before arming.
+    with open(lab["isp_dns_log"]) as f:
+        queries = [l for l in f.read().splitlines()[seen_before:] if "query[" in l]
+    assert queries and all(" vpn-api.lab.test from " in q for q in queries), queries
+    first_api = min(t for t, d in sentinel.leaks(STATE, since=start) if own_traffic(lab, d))
+    assert all(t < first_api for t, d in sentinel.leaks(STATE, since=start) if d["dport"] == 53)
+    # Remembered: the next connect from the block sends none.
+    pvpn("disconnect", "--ks", "true")
+    again = time.time()
+    pvpn("connect", "--ks", "true", "--cc", "NL", "--fastest", "api")
+    assert leaks(lab, again, own=True) == []
 
 
 def forget_everything_but_the_api_address():
