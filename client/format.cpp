@@ -153,10 +153,15 @@ void killswitch_line(Block& b, json::object const* ks) {
     if (!enabled) return;
     std::string v = *enabled ? "on" : "off";
     auto active = bool_at(ks, "active");
-    if (active == true) v += ", blocking traffic outside the tunnel";
+    if (active == true)
+        v += text_at(ks, "mode") == "blocked" ? ", blocking all traffic (no tunnel)" : ", blocking traffic outside the tunnel";
     if (*enabled && active == false) v += ", not active";
     if (*enabled && bool_at(ks, "allow_lan") == true) v += ", LAN allowed";
     if (!*enabled && active == true) v = "off, but still blocking (run: pvpn disconnect --ks false)";
+    if (active == true) {
+        if (auto dropped = integer_at(ks, "dropped_packets")) v += ", " + std::to_string(*dropped) + " packets dropped";
+        if (auto rules = text_at(ks, "rules")) v += " (" + *rules + ")";
+    }
     b.line("Kill-switch", v);
 }
 

@@ -2,6 +2,8 @@
 
 #include "common/atomic_file.hpp"
 #include "common/log.hpp"
+#include "daemon/firewall/local_network.hpp"
+#include "daemon/firewall/status.hpp"
 #include "daemon/net/pinger.hpp"
 #include "daemon/tunnel/wg_quick_conf.hpp"
 
@@ -244,13 +246,10 @@ Result<void> Connection::apply_firewall(firewall::Mode mode, ChosenServer const*
     }
     auto addrs = ports_.netlink.list_addresses();
     if (!addrs) return addrs.error();
-    policy.lan = net::connected_subnets(*addrs, ifname);
-    for (auto const& a : *addrs) {
-        if (a.ifname == "lo" || a.ifname == ifname || a.ifname.starts_with("wgp")) continue;
-        if (std::find(policy.physical_interfaces.begin(), policy.physical_interfaces.end(), a.ifname) ==
-            policy.physical_interfaces.end())
-            policy.physical_interfaces.push_back(a.ifname);
-    }
+    auto const every_tunnel = tunnel::tunnel_ifname("");  // "wgp": the prefix of all of pvpn's tunnels
+    auto local = firewall::local_network(*addrs, ifname, every_tunnel);
+    policy.lan = std::move(local.lan);
+    policy.physical_interfaces = std::move(local.physical_interfaces);
     if (auto r = ports_.firewall.apply(policy); !r) return r;
     killswitch_ = true;
     fw_mode_ = mode;
@@ -261,6 +260,8 @@ asio::awaitable<Result<json::value>> Connection::connect(json::object const& p) 
     if (auto r = config_.load(); !r) co_return r.error();
     auto params = parse_connect_params(p, config_.typed());
     if (!params) co_return params.error();
+    // Only an explicit `--ks false` lowers the protection in force; ks_default does not.
+    if (!p.contains("ks") && killswitch_) params->ks = true;
     auto generation = supersede();
     co_await lock();
     if (superseded(generation)) {
@@ -299,6 +300,7 @@ asio::awaitable<Result<void>> Connection::run_connect(ConnectParams params, std:
     if (cfg.protonvpn.user.empty() && !stack.session().current())
         co_return fail(Errc::not_configured, "no Proton account configured: run `pvpn init --proton`");
     if (params.ks) {
+        co_await learn_api_address();
         // Arm the kill-switch before the first packet of this connection.
         if (auto r = apply_firewall(firewall::Mode::blocked, nullptr, ""); !r) co_return r.error();
     }
@@ -377,6 +379,9 @@ asio::awaitable<Result<std::vector<Connection::Candidate>>> Connection::rank(pro
     for (auto i : probed) targets.emplace_back(proton::probe_address(cache.servers, cache.servers.logicals[i]));
     net::PingOptions opts;
     opts.timeout = probe_timeout;
+    // Marked: measured on the direct path the WireGuard UDP will take (not
+    // through a current tunnel), and let out by the kill-switch.
+    opts.socket_mark = tunnel::default_fwmark;
     opts.concurrency = probed.size() + 1;
     if (stop_early && sel.latency_cutoff_ms)
         opts.cutoff = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -413,7 +418,9 @@ asio::awaitable<Result<void>> Connection::try_server(ProtonStack& stack, ChosenS
     spec.peer_public_key = server.public_key;
     spec.endpoint = server.entry_ip + ":" + std::to_string(cfg.protonvpn.wireguard_port);
     spec.use_dns = params.dns;
-    if (params.ks) {
+    if (params.ks || killswitch_) {
+        // Also with `--ks false` while a kill-switch blocks: it opens for this
+        // server only, and goes away once the new tunnel is up.
         if (auto r = apply_firewall(firewall::Mode::connecting, &server, spec.ifname); !r) co_return r.error();
     }
     forwarding_.stop();  // the lease and qBittorrent's port belong to the tunnel about to change
@@ -502,6 +509,7 @@ asio::awaitable<Result<json::value>> Connection::disconnect(json::object const& 
     supersede();  // cancels a connect or reconnect in progress at its next step
     co_await lock();
     bool keep = params->ks.value_or(killswitch_);
+    if (keep) co_await learn_api_address();
     set_state(State::disconnecting, "disconnect requested");
     auto r = co_await teardown(keep);
     params_.reset();
@@ -644,6 +652,17 @@ void Connection::on_link_change(net::LinkEvent const& event) {
     if (next_retry_) retry_timer_.cancel();  // try now rather than at the end of the backoff
 }
 
+asio::awaitable<void> Connection::learn_api_address() {
+    // Once the kill-switch blocks, no DNS query leaves outside the tunnel and
+    // API requests go to remembered addresses: make sure there are some. A
+    // kill-switch already in force lets no lookup out anyway.
+    if (killswitch_) co_return;
+    auto stack_ptr = proton();
+    if (!stack_ptr) co_return;
+    StackUse use{stack_users_};
+    co_await (*stack_ptr)->learn_api_address();
+}
+
 asio::awaitable<Result<json::value>> Connection::list(json::object const& p) {
     if (auto r = config_.load(); !r) co_return r.error();
     auto sel = parse_list_params(p, config_.typed());
@@ -724,14 +743,7 @@ json::object Connection::status() {
         s["tunnel"] = nullptr;
         s["dns"] = json::object{{"mode", "system"}, {"servers", json::array{}}};
     }
-    auto rules = ports_.firewall.current();
-    bool active = rules && *rules;
-    s["killswitch"] = json::object{
-        {"enabled", killswitch_},
-        {"active", active},
-        {"mode", active ? std::string(firewall::mode_name(fw_mode_)) : "off"},
-        {"allow_lan", config_.typed().network.allow_lan},
-        {"rules", active ? std::string(ports_.firewall.backend()) + ": table inet pvpn" : std::string("none")}};
+    s["killswitch"] = firewall::killswitch_status(ports_.firewall, killswitch_, fw_mode_, config_.typed().network.allow_lan);
     s["port_forwarding"] = forwarding_.port_status();
     s["qbittorrent"] = forwarding_.qbt_status();
     s["monitor"] = monitor_status();

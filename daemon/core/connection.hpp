@@ -123,6 +123,8 @@ private:
     /// Renews the certificate at its RefreshTime while `run` is current.
     boost::asio::awaitable<void> keep_certificate(std::uint64_t run);
 
+    /// Before arming the kill-switch: looks the API up while DNS still works.
+    boost::asio::awaitable<void> learn_api_address();
     boost::asio::awaitable<void> lock();
     void unlock();
     /// A user command: stale work (a connect, a reconnect or its wait) stops.

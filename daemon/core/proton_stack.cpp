@@ -1,6 +1,7 @@
 #include "daemon/core/proton_stack.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/log.hpp"
 
 #include <chrono>
 
@@ -24,9 +25,13 @@ Result<std::unique_ptr<ProtonStack>> ProtonStack::create(boost::asio::io_context
                                                          std::uint32_t mark) {
     std::unique_ptr<ProtonStack> s(new ProtonStack());
     s->key_ = stack_key(config.typed());
+    s->system_resolver_ = std::make_unique<net::SystemResolver>(io.get_executor());
+    s->resolver_ = std::make_unique<net::RememberingResolver>(*s->system_resolver_, config.dir() / "api-hosts.json",
+                                                              now_unix);
     net::HttpsOptions http;
     http.ca_file = s->key_.api_ca_file;
     http.socket_mark = mark;
+    http.resolver = s->resolver_.get();
     auto client = net::HttpsClient::create(io, s->key_.api_url, http);
     if (!client) return client.error();
     s->http_ = std::move(*client);
@@ -55,6 +60,14 @@ Result<std::unique_ptr<ProtonStack>> ProtonStack::create(boost::asio::io_context
     s->certs_ = std::make_unique<proton::CertificateStore>(*s->session_, s->key_.session_dir, now_unix);
     if (auto r = s->certs_->load(); !r) return r.error();
     return s;
+}
+
+boost::asio::awaitable<void> ProtonStack::learn_api_address() {
+    auto const& url = http_->url();
+    if (resolver_->remembers(url.host)) co_return;
+    std::chrono::milliseconds const deadline{10'000};
+    auto found = co_await resolver_->resolve(url.host, url.port, deadline);
+    if (!found) log::warn("dns", "looking up the Proton API before arming the kill-switch: ", found.error().message);
 }
 
 } // namespace pvpn::core

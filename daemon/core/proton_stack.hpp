@@ -6,12 +6,15 @@
 
 #include "common/error.hpp"
 #include "daemon/core/config.hpp"
+#include "daemon/net/host_resolver.hpp"
 #include "daemon/net/https_client.hpp"
+#include "daemon/net/remembering_resolver.hpp"
 #include "daemon/proton/certificates.hpp"
 #include "daemon/proton/proton_http_api.hpp"
 #include "daemon/proton/server_directory.hpp"
 #include "daemon/proton/session.hpp"
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <filesystem>
@@ -43,9 +46,20 @@ public:
     proton::ServerDirectory& servers() { return *servers_; }
     proton::CertificateStore& certificates() { return *certs_; }
 
+    /// Unless the API host's addresses are remembered already (config dir,
+    /// api-hosts.json), looks it up now and remembers them: called while DNS
+    /// still works, before the kill-switch is armed, because once it blocks no
+    /// DNS query leaves outside the tunnel and API requests go to the
+    /// remembered addresses. So pvpnd sends this one query outside the tunnel
+    /// only the first time. A failure is only logged: the request that needs
+    /// the API reports it.
+    boost::asio::awaitable<void> learn_api_address();
+
 private:
     ProtonStack() = default;
     ProtonStackKey key_;
+    std::unique_ptr<net::SystemResolver> system_resolver_;
+    std::unique_ptr<net::RememberingResolver> resolver_;
     std::unique_ptr<net::HttpsClient> http_;
     std::unique_ptr<proton::ProtonHttpApi> api_;
     std::unique_ptr<proton::Session> session_;

@@ -139,6 +139,9 @@ void fill_chains(Script& s, Policy const& p, Inputs const& in) {
         }
     }
     marked_accept(s, "-p tcp -m tcp --dport 443", in, "pvpnd's own HTTPS to the Proton API (sockets it marks)");
+    if (v4)
+        marked_accept(s, "-p icmp -m icmp --icmp-type 8", in,
+                      "pvpnd's latency probes to Proton servers (--fastest ping; sockets it marks)");
     dns_rules(s, "PVPN-OUT", p, in);
     if (!in.tunnel.empty()) s.rule("PVPN-OUT", "-o " + in.tunnel, "ACCEPT", "everything through the tunnel");
     for (auto const& dev : in.physical) {

@@ -131,6 +131,8 @@ std::string output_chain(Policy const& p, Parts const& parts) {
     }
     c.add("meta mark " + parts.mark + " tcp dport 443 ct mark set " + parts.mark + " accept",
           "pvpnd's own HTTPS to the Proton API (sockets it marks)");
+    c.add("meta mark " + parts.mark + " icmp type echo-request ct mark set " + parts.mark + " accept",
+          "pvpnd's latency probes to Proton servers (--fastest ping; sockets it marks)");
     add_dns(c, p, parts);
     if (!parts.tunnel.empty()) c.add("oifname " + nft_quoted(parts.tunnel) + " accept", "everything through the tunnel");
     for (auto const& dev : parts.physical) {

@@ -3,12 +3,10 @@
 #include "common/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -34,7 +32,6 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -126,7 +123,9 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::create(asio::io_context& io, s
 }
 
 HttpsClient::HttpsClient(asio::io_context& io, HttpsUrl url, HttpsOptions options)
-    : io_(io), url_(std::move(url)), options_(std::move(options)), tls_(ssl::context::tls_client) {
+    : io_(io), url_(std::move(url)), options_(std::move(options)), tls_(ssl::context::tls_client),
+      system_resolver_(io.get_executor()),
+      resolver_(options_.resolver ? options_.resolver : &system_resolver_) {
     tls_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     tls_.set_verify_mode(ssl::verify_peer);
@@ -138,20 +137,15 @@ void HttpsClient::close_idle() { idle_.clear(); }
 
 asio::awaitable<Result<std::unique_ptr<HttpsClient::Connection>>> HttpsClient::connect() {
     std::string const where = url_.host + ":" + url_.port;
-    tcp::resolver resolver(io_);
-    asio::steady_timer timer(io_);
-    timer.expires_after(options_.connect_timeout);
-    auto resolved = co_await (resolver.async_resolve(url_.host, url_.port, use_tuple) || timer.async_wait(use_tuple));
-    if (resolved.index() == 1) co_return fail(Errc::network, "cannot resolve " + url_.host + ": timed out");
-    auto [rec, endpoints] = std::get<0>(resolved);
-    if (rec) co_return fail(Errc::network, "cannot resolve " + url_.host + ": " + rec.message());
+    auto endpoints = co_await resolver_->resolve(url_.host, url_.port, options_.connect_timeout);
+    if (!endpoints) co_return endpoints.error();
 
     std::string last_error = "no address";
-    for (auto const& entry : endpoints) {
+    for (auto const& endpoint : *endpoints) {
         auto c = std::make_unique<Connection>(io_, tls_);
         auto& layer = beast::get_lowest_layer(c->stream);
         error_code ec;
-        layer.socket().open(entry.endpoint().protocol(), ec);
+        layer.socket().open(endpoint.protocol(), ec);
         if (ec) co_return fail(Errc::network, "cannot open a socket: " + ec.message());
         if (options_.socket_mark) {
             std::uint32_t mark = *options_.socket_mark;
@@ -159,9 +153,9 @@ asio::awaitable<Result<std::unique_ptr<HttpsClient::Connection>>> HttpsClient::c
                 co_return fail(Errc::network, std::string("cannot set the socket mark: ") + std::strerror(errno));
         }
         layer.expires_after(options_.connect_timeout);
-        auto [cec] = co_await layer.async_connect(entry.endpoint(), use_tuple);
+        auto [cec] = co_await layer.async_connect(endpoint, use_tuple);
         if (cec) {
-            last_error = entry.endpoint().address().to_string() + ": " + describe(cec);
+            last_error = endpoint.address().to_string() + ": " + describe(cec);
             continue;
         }
         if (!is_ip_literal(url_.host) && !SSL_set_tlsext_host_name(c->stream.native_handle(), url_.host.c_str()))

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "common/error.hpp"
+#include "daemon/net/host_resolver.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -35,6 +36,8 @@ struct HttpsOptions {
     std::size_t max_body = 32 * 1024 * 1024;
     std::optional<std::uint32_t> socket_mark;  ///< SO_MARK on every connection (needs CAP_NET_ADMIN).
     std::size_t max_idle = 2;  ///< Idle keep-alive connections kept.
+    /// Finds the host's addresses (must outlive the client); null: the system resolver.
+    HostResolver* resolver = nullptr;
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -96,6 +99,8 @@ private:
     HttpsUrl url_;
     HttpsOptions options_;
     boost::asio::ssl::context tls_;
+    SystemResolver system_resolver_;
+    HostResolver* resolver_;
     std::vector<std::unique_ptr<Connection>> idle_;
 };
 

@@ -22,7 +22,8 @@ json::value full_status() {
                  "endpoint": "203.0.113.2:51820", "peer_public_key": "abc", "last_handshake": 1764012388,
                  "rx_bytes": 1572864, "tx_bytes": 2048},
       "dns": {"mode": "proton", "servers": ["10.2.0.1"], "backend": "resolv.conf"},
-      "killswitch": {"enabled": true, "active": true, "allow_lan": true, "rules": "nftables table inet pvpn"},
+      "killswitch": {"enabled": true, "active": true, "mode": "connected", "allow_lan": true,
+                     "rules": "nftables: table inet pvpn", "dropped_packets": 12},
       "port_forwarding": {"state": "active", "port": 51413, "protocols": ["udp", "tcp"], "expires_in": 42,
                           "last_renewal": 1764012390, "message": ""},
       "qbittorrent": {"enabled": true, "reachable": true, "listen_port": 51413, "in_sync": true,
@@ -64,7 +65,8 @@ TEST_CASE("a full status shows every part", "[format]") {
     CHECK_THAT(text, Catch::Contains("Handshake:    12 s ago"));
     CHECK_THAT(text, Catch::Contains("Data:         in 1.5 MiB, out 2.0 KiB"));
     CHECK_THAT(text, Catch::Contains("DNS:          Proton 10.2.0.1 via resolv.conf"));
-    CHECK_THAT(text, Catch::Contains("Kill-switch:  on, blocking traffic outside the tunnel, LAN allowed"));
+    CHECK_THAT(text, Catch::Contains("Kill-switch:  on, blocking traffic outside the tunnel, LAN allowed, 12 packets "
+                                     "dropped (nftables: table inet pvpn)"));
     CHECK_THAT(text, Catch::Contains("Port forward: 51413 udp/tcp, expires in 42 s, renewed 10 s ago"));
     CHECK_THAT(text, Catch::Contains("qBittorrent:  listen port 51413, in sync, 2 active torrents"));
     CHECK_THAT(text, Catch::Contains("Monitor:      ok, RTT 41 ms, checked 5 s ago, 1 reconnects (last: handshake stale)"));
