@@ -351,7 +351,8 @@ asio::awaitable<Result<void>> Connection::try_server(ProtonStack& stack, ChosenS
     }
     set_state(State::connected, "connected to " + server.name);
     schedule_certificate_renewal();
-    forwarding_.start(spec.ifname);
+    agent::AgentLogin agent_login{server.domain, cert->certificate_pem, stack.certificates().key().private_pem()};
+    forwarding_.start(spec.ifname, std::move(agent_login));
     co_return Result<void>{};
 }
 
@@ -443,6 +444,8 @@ void Connection::schedule_certificate_renewal() {
             auto r = co_await stack_->certificates().renew();
             if (!r)
                 log::warn("cert", "renewing the certificate failed (will retry): ", r.error().error.message);
+            else
+                forwarding_.certificate_renewed(r->certificate_pem);
             schedule_certificate_renewal();
         }, asio::detached);
     });
@@ -488,6 +491,7 @@ json::object Connection::status() {
         {"rules", active ? std::string(ports_.firewall.backend()) + ": table inet pvpn" : std::string("none")}};
     s["port_forwarding"] = forwarding_.port_status();
     s["qbittorrent"] = forwarding_.qbt_status();
+    s["local_agent"] = forwarding_.agent_status();
     s["monitor"] = nullptr;
     json::array warnings;
     for (auto const& w : config_.warnings()) warnings.emplace_back(w);
