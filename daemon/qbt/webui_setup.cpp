@@ -202,6 +202,11 @@ std::vector<QbtProcess> running_qbittorrent(fs::path const& proc_dir) {
         if (!comm || !*comm || trimmed(**comm) != "qbittorrent-nox") continue;
         auto status = read_file_if_exists(it->path() / "status", 65536);
         if (!status || !*status) continue;
+        auto state = (*status)->find("\nState:");
+        if (state != std::string::npos) {  // a zombie (exited, not yet reaped) writes nothing any more
+            auto letter = (*status)->find_first_not_of(" \t", state + 7);
+            if (letter != std::string::npos && ((**status)[letter] == 'Z' || (**status)[letter] == 'X')) continue;
+        }
         auto at = (*status)->find("\nUid:");
         if (at == std::string::npos) continue;
         QbtProcess p;

@@ -83,7 +83,7 @@ struct WebUiReport {
 /// Users of enabled qbittorrent-nox services under `systemd_dir`, in order found.
 std::vector<std::string> service_users(std::filesystem::path const& systemd_dir);
 
-/// Running qbittorrent-nox processes, from `proc_dir`.
+/// Running qbittorrent-nox processes, from `proc_dir` (zombies do not count).
 std::vector<QbtProcess> running_qbittorrent(std::filesystem::path const& proc_dir);
 
 /// True when `text` (a qBittorrent.conf) already has a WebUI password and

@@ -71,12 +71,13 @@ struct FakeSystem {
         return accounts.back();
     }
     fs::path conf_of(std::string const& name) const { return dir / "home" / name / ".config/qBittorrent/qBittorrent.conf"; }
-    void process(int pid, std::string comm, uid_t uid) {
+    void process(int pid, std::string comm, uid_t uid, char state = 'S') {
         auto d = dir / "proc" / std::to_string(pid);
         fs::create_directories(d);
         test::write_text(d / "comm", comm + "\n");
-        test::write_text(d / "status", "Name:\t" + comm + "\nUmask:\t0022\nUid:\t" + std::to_string(uid) + "\t" +
-                                           std::to_string(uid) + "\t0\t0\nGid:\t0\n");
+        test::write_text(d / "status", "Name:\t" + comm + "\nUmask:\t0022\nState:\t" + std::string(1, state) +
+                                           " (x)\nUid:\t" + std::to_string(uid) + "\t" + std::to_string(uid) +
+                                           "\t0\t0\nGid:\t0\n");
     }
     WebUiRequest request() const {
         WebUiRequest r;
@@ -160,6 +161,7 @@ TEST_CASE("qbittorrent-nox's user comes from its systemd service", "[qbt]") {
     sys.process(100, "qbittorrent-nox", 1000);
     sys.process(101, "bash", 1000);
     sys.process(102, "qbittorrent-nox", 0);
+    sys.process(103, "qbittorrent-nox", 0, 'Z');  // exited, not reaped: it writes nothing any more
     auto running = running_qbittorrent(sys.env.proc_dir);
     REQUIRE(running.size() == 2);
     std::sort(running.begin(), running.end(), [](auto const& a, auto const& b) { return a.pid < b.pid; });

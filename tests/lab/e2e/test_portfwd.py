@@ -278,11 +278,10 @@ def test_paused_torrents_are_resumed_after_the_port_is_set(lab, pvpnd):
            '-F savepath={dl} {url}/api/v2/torrents/add'
            .format(jar=jar, user=q["user"], pw=q["pass"], url=q["url"], t=torrent, dl=q["downloads"]))
     assert client("sh", "-c", add, timeout=15).stdout.strip() == "Ok."
-    end = time.monotonic() + 10
-    while qb_torrent_states(lab).get("pvpn-resume-test") is None:
-        assert time.monotonic() < end, "qBittorrent did not add the torrent"
+    end = time.monotonic() + 15  # first "checkingResumeData", then "pausedDL"
+    while not qb_torrent_states(lab).get("pvpn-resume-test", "").startswith("paused"):
+        assert time.monotonic() < end, "qBittorrent did not add the torrent paused: %s" % qb_torrent_states(lab)
         time.sleep(0.2)
-    assert qb_torrent_states(lab)["pvpn-resume-test"].startswith("paused")
 
     init_lab_account(lab)
     init_qb(lab)
