@@ -6,6 +6,7 @@
 #include "client/output.hpp"
 #include "client/prompt.hpp"
 #include "client/rpc_client.hpp"
+#include "client/webui_setup.hpp"
 #include "common/log.hpp"
 #include "proto/jsonrpc.hpp"
 #include "proto/methods.hpp"
@@ -108,16 +109,13 @@ int run_watch(RpcClient& rpc, Command const& cmd, Output& out) {
 int run_init_command(RpcClient& rpc, Command const& cmd, Output& out) {
     TtyTerminal terminal;
     bool const interactive = stdin_is_terminal();
-    auto reply = run_init(rpc, cmd.init, interactive ? &terminal : nullptr, reply_timeout(cmd.method));
+    json::object sent;
+    auto const timeout = reply_timeout(cmd.method);
+    auto reply = run_init(rpc, cmd.init, interactive ? &terminal : nullptr, timeout, sent);
     if (!reply) return out.failure(reply.error());
     out.result(*reply, format_changes(*reply));
-    auto const* changed = reply->is_object() ? reply->as_object().if_contains("changed") : nullptr;
-    if (changed && changed->is_array()) {
-        auto const& keys = changed->as_array();
-        if (std::find(keys.begin(), keys.end(), json::value("qbittorrent.enable")) != keys.end())
-            out.note("Restart qbittorrent-nox once so that its WebUI settings take effect.");
-    }
-    return 0;
+    if (!cmd.init.sections.contains("qbittorrent")) return 0;
+    return setup_webui(rpc, cmd.init, sent, interactive ? &terminal : nullptr, out, timeout);
 }
 
 } // namespace

@@ -21,7 +21,7 @@ constexpr unsigned bit(Cmd c) { return static_cast<unsigned>(c); }
 constexpr unsigned connect_list = bit(Cmd::connect) | bit(Cmd::list);
 
 // clang-format off
-constexpr std::array<FlagSpec, 27> all_flags{{
+constexpr std::array<FlagSpec, 28> all_flags{{
     // Server selection (connect, list).
     {"cc", 'c', connect_list, ValueKind::country, "CC", "", "cc",
      "two-letter country code, e.g. CH", ""},
@@ -68,6 +68,8 @@ constexpr std::array<FlagSpec, 27> all_flags{{
      "WebUI password", "qBittorrent password"},
     {"qb-bind-interface", 0, bit(Cmd::init), ValueKind::boolean, "true|false", "qbittorrent",
      "bind_interface", "bind qBittorrent to the VPN interface", "Bind qBittorrent to the VPN interface"},
+    {"qb-conf", 0, bit(Cmd::init), ValueKind::abs_path, "PATH", "", "",
+     "qbittorrent-nox's qBittorrent.conf, to enable its WebUI in (default: found from its service)", ""},
     // init values: [network].
     {"ks-default", 0, bit(Cmd::init), ValueKind::boolean, "true|false", "network", "ks_default",
      "kill-switch on connect by default (default false)", "Kill-switch by default"},
@@ -260,6 +262,15 @@ boost::system::result<InitPlan, UsageError> build_init(po::variables_map const& 
         auto value = validate_flag(f, vm[std::string(f.name)].as<std::string>());
         if (!value) return usage(value.error().message, "init");
         section->as_object()[f.key] = *value;
+    }
+    if (vm.count("qb-conf")) {
+        if (!plan.sections.contains("qbittorrent"))
+            return usage("--qb-conf is a --qb setting: add --qb to use it", "init");
+        auto const& spec = *std::find_if(all_flags.begin(), all_flags.end(),
+                                         [](FlagSpec const& f) { return f.name == "qb-conf"; });
+        auto value = validate_flag(spec, vm["qb-conf"].as<std::string>());
+        if (!value) return usage(value.error().message, "init");
+        plan.qb_conf = std::string(value->as_string());
     }
     return plan;
 }

@@ -83,6 +83,8 @@ struct InitPlan {
     /// Sections of the chosen scopes (all three when none was named), each
     /// holding the values given by flags, e.g. {"protonvpn": {"user": "alice"}}.
     boost::json::object sections;
+    /// --qb-conf: the qBittorrent.conf to set the WebUI up in ("": found by pvpnd).
+    std::string qb_conf;
 };
 
 /// The action a parsed command line asks for.

@@ -179,7 +179,8 @@ void port_line(Block& b, json::object const* pf, std::int64_t now) {
     b.line("Port forward", v);
 }
 
-void qbt_line(Block& b, json::object const* qb) {
+// `forwarded`: the forwarded port, when one is active (to say whether they agree).
+void qbt_line(Block& b, json::object const* qb, std::optional<std::int64_t> forwarded) {
     if (!qb) return;
     if (bool_at(qb, "enabled") == false) {
         b.line("qBittorrent", "disabled");
@@ -188,11 +189,27 @@ void qbt_line(Block& b, json::object const* qb) {
     std::string v;
     auto add = [&v](std::string const& part) { v += (v.empty() ? "" : ", ") + part; };
     if (bool_at(qb, "reachable") == false) add("not reachable");
-    if (auto port = integer_at(qb, "listen_port")) add("listen port " + std::to_string(*port));
+    if (auto port = integer_at(qb, "listen_port")) {
+        std::string p = "listen port " + std::to_string(*port);
+        if (forwarded && *forwarded == *port) p += " (the forwarded port)";
+        else if (forwarded) p += " (forwarded: " + std::to_string(*forwarded) + ")";
+        add(p);
+    }
     if (auto sync = bool_at(qb, "in_sync")) add(*sync ? "in sync" : "not in sync");
     if (auto active = integer_at(qb, "active_torrents")) add(std::to_string(*active) + " active torrents");
     if (auto message = text_at(qb, "message"); message && !message->empty()) add(*message);
     b.line("qBittorrent", v.empty() ? "?" : v);
+}
+
+void agent_line(Block& b, json::object const* agent) {
+    if (!agent) return;
+    auto state = text_at(agent, "state").value_or("?");
+    auto message = text_at(agent, "message").value_or("");
+    if (state == "off" && message.empty()) return;
+    std::string v = state;
+    if (auto pf = bool_at(agent, "port_forwarding")) v += *pf ? ", port forwarding on" : ", port forwarding off";
+    if (!message.empty()) v += ": " + message;
+    b.line("Local agent", v);
 }
 
 void monitor_line(Block& b, json::object const* mon, std::int64_t now) {
@@ -264,8 +281,11 @@ std::string format_status(json::value const& status, std::int64_t now) {
     tunnel_lines(b, object_at(s, "tunnel"), now);
     dns_line(b, object_at(s, "dns"));
     killswitch_line(b, object_at(s, "killswitch"));
-    port_line(b, object_at(s, "port_forwarding"), now);
-    qbt_line(b, object_at(s, "qbittorrent"));
+    auto const* pf = object_at(s, "port_forwarding");
+    port_line(b, pf, now);
+    agent_line(b, object_at(s, "local_agent"));
+    auto const forwarded = text_at(pf, "state") == "active" ? integer_at(pf, "port") : std::nullopt;
+    qbt_line(b, object_at(s, "qbittorrent"), forwarded);
     monitor_line(b, object_at(s, "monitor"), now);
     if (auto const* w = s ? s->if_contains("warnings") : nullptr; w && w->is_array())
         for (auto const& item : w->as_array())

@@ -83,13 +83,15 @@ std::optional<json::object> collect_init_values(InitPlan const& plan, json::valu
     return out;
 }
 
-CallResult run_init(RpcClient& rpc, InitPlan const& plan, Terminal* terminal, std::chrono::milliseconds timeout) {
+CallResult run_init(RpcClient& rpc, InitPlan const& plan, Terminal* terminal, std::chrono::milliseconds timeout,
+                    json::object& sent) {
     auto current = rpc.call(proto::method::config_get, {}, timeout);
     if (!current) return current.error();
     auto sections = collect_init_values(plan, *current, terminal);
     if (!sections)
         return CallError{CallError::Kind::local,
                          Error{Errc::internal, "input ended before init was complete: nothing was changed"}, nullptr};
+    sent = *sections;
     return rpc.call(proto::method::config_set, std::move(*sections), timeout);
 }
 

@@ -26,7 +26,9 @@ std::optional<boost::json::object> collect_init_values(InitPlan const& plan, boo
                                                        Terminal* terminal);
 
 /// The whole flow over `rpc`: config.get.v1, collect_init_values,
-/// config.set.v1. Returns the config.set.v1 result.
-CallResult run_init(RpcClient& rpc, InitPlan const& plan, Terminal* terminal, std::chrono::milliseconds timeout);
+/// config.set.v1. Returns the config.set.v1 result; `sent` receives the
+/// sections sent (secrets included, for the qBittorrent WebUI setup).
+CallResult run_init(RpcClient& rpc, InitPlan const& plan, Terminal* terminal, std::chrono::milliseconds timeout,
+                    boost::json::object& sent);
 
 } // namespace pvpn::client

@@ -62,8 +62,10 @@ Result<void> write_all(int fd, std::string_view data, fs::path const& path) {
 
 /// Everything after the temp file exists; the caller removes it on failure.
 Result<void> fill_and_rename(int raw_fd, fs::path const& temp, fs::path const& path, std::string_view contents,
-                             mode_t mode) {
+                             mode_t mode, std::optional<FileOwner> owner) {
     Fd fd(raw_fd);
+    if (owner && ::fchown(fd.get(), owner->uid, owner->gid) != 0)
+        return sys_error("cannot set the owner of", path, errno);
     if (::fchmod(fd.get(), mode) != 0) return sys_error("cannot set the mode of", path, errno);
     if (auto r = write_all(fd.get(), contents, path); !r) return r;
     if (::fsync(fd.get()) != 0) return sys_error("cannot sync", path, errno);
@@ -74,7 +76,8 @@ Result<void> fill_and_rename(int raw_fd, fs::path const& temp, fs::path const& p
 
 } // namespace
 
-Result<void> write_file_atomic(fs::path const& path, std::string_view contents, mode_t mode) {
+Result<void> write_file_atomic(fs::path const& path, std::string_view contents, mode_t mode,
+                               std::optional<FileOwner> owner) {
     if (path.filename().empty()) return fail(Errc::internal, "cannot write " + path.string() + ": not a file name");
     auto dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
     fs::path temp;
@@ -86,7 +89,7 @@ Result<void> write_file_atomic(fs::path const& path, std::string_view contents, 
     }
     if (fd < 0) return sys_error("cannot write", path, EEXIST);
 
-    if (auto r = fill_and_rename(fd, temp, path, contents, mode); !r) {
+    if (auto r = fill_and_rename(fd, temp, path, contents, mode, owner); !r) {
         ::unlink(temp.c_str());
         return r;
     }

@@ -15,14 +15,22 @@
 
 namespace pvpn {
 
+/// Who a file written for another user belongs to.
+struct FileOwner {
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+
 /// Replaces `path` with `contents`: writes a new file in the same directory
 /// (created with O_EXCL|O_NOFOLLOW, so it never writes through a symlink, and
 /// given `mode` before any byte is written, whatever the umask), fsyncs it,
 /// renames it over `path` and fsyncs the directory. If `path` is a symlink,
 /// the link itself is replaced, not its target. On failure the temporary file
 /// is removed and the error (Errc::internal) names `path` and the system's
-/// reason; `path` itself is then untouched.
-Result<void> write_file_atomic(std::filesystem::path const& path, std::string_view contents, mode_t mode);
+/// reason; `path` itself is then untouched. With `owner`, the new file is
+/// given to that user and group before it replaces `path` (needs root).
+Result<void> write_file_atomic(std::filesystem::path const& path, std::string_view contents, mode_t mode,
+                               std::optional<FileOwner> owner = std::nullopt);
 
 /// Reads a whole regular file of at most `max_bytes`; a missing file is an error.
 Result<std::string> read_file(std::filesystem::path const& path, std::size_t max_bytes);

@@ -28,18 +28,20 @@ inline constexpr std::string_view connect = "connect.v1";
 inline constexpr std::string_view disconnect = "disconnect.v1";
 inline constexpr std::string_view hello = "hello.v1";
 inline constexpr std::string_view list = "list.v1";
+inline constexpr std::string_view qbittorrent_setup = "qbittorrent.setup.v1";
 inline constexpr std::string_view status = "status.v1";
 inline constexpr std::string_view watch = "watch.v1";
 } // namespace method
 
 /// Sorted by name.
-inline constexpr std::array<MethodInfo, 8> methods{{
+inline constexpr std::array<MethodInfo, 9> methods{{
     {method::config_get, Access::control, "read config.ini (secrets masked)"},
     {method::config_set, Access::control, "change settings in config.ini (pvpn init)"},
     {method::connect, Access::control, "connect to the best matching server"},
     {method::disconnect, Access::control, "tear the tunnel down; optionally keep the kill-switch"},
     {method::hello, Access::read, "daemon and API version, and what the caller may do"},
     {method::list, Access::read, "servers matching filters"},
+    {method::qbittorrent_setup, Access::control, "enable qBittorrent's WebUI in qbittorrent-nox's config (pvpn init --qb)"},
     {method::status, Access::read, "tunnel, DNS, kill-switch, port forwarding, qBittorrent, monitor"},
     {method::watch, Access::read, "subscribe to events (notifications \"event\")"},
 }};

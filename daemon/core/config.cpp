@@ -20,7 +20,7 @@ namespace json = boost::json;
 
 constexpr std::array<std::string_view, 5> sections{"protonvpn", "qbittorrent", "network", "monitor", "service"};
 
-constexpr std::array<KeySpec, 26> schema{{
+constexpr std::array<KeySpec, 30> schema{{
     {.section = "protonvpn", .key = "user", .type = KeyType::string,
      .description = "Proton account user name or e-mail address"},
     {.section = "protonvpn", .key = "pass", .type = KeyType::string, .secret = true,
@@ -39,6 +39,16 @@ constexpr std::array<KeySpec, 26> schema{{
      .description = "OpenPGP key file that signs the SRP modulus (default: Proton's pinned key)"},
     {.section = "protonvpn", .key = "natpmp_renew", .type = KeyType::integer, .default_value = "45", .min = 1,
      .max = 3600, .description = "seconds between NAT-PMP renewals of the forwarded port (lease: 60 s)"},
+    {.section = "protonvpn", .key = "agent_ca_file", .type = KeyType::path,
+     .description = "PEM file of the CA that signs the servers' local agent certificates (default: Proton's root "
+                    "CA, built in)"},
+    {.section = "protonvpn", .key = "netshield", .type = KeyType::integer, .min = 0, .max = 2,
+     .description = "NetShield level for the local agent: 0 off, 1 malware, 2 malware, ads and trackers "
+                    "(default: the server's)"},
+    {.section = "protonvpn", .key = "moderate_nat", .type = KeyType::boolean,
+     .description = "ask the local agent for Moderate NAT (default: the server's)"},
+    {.section = "protonvpn", .key = "vpn_accelerator", .type = KeyType::boolean,
+     .description = "ask the local agent for VPN Accelerator (default: the server's)"},
 
     {.section = "qbittorrent", .key = "enable", .type = KeyType::boolean, .default_value = "true",
      .description = "set qBittorrent's listen port through its WebUI API"},
@@ -219,6 +229,10 @@ Result<Config> build_config(ini::IniDocument const& doc, fs::path const& file, f
     p.api_ca_file = text("protonvpn.api_ca_file");
     p.srp_modulus_key = text("protonvpn.srp_modulus_key");
     p.natpmp_renew = std::chrono::seconds(number("protonvpn", "natpmp_renew"));
+    p.agent_ca_file = text("protonvpn.agent_ca_file");
+    if (!text("protonvpn.netshield").empty()) p.netshield = static_cast<int>(number("protonvpn", "netshield"));
+    if (!text("protonvpn.moderate_nat").empty()) p.moderate_nat = flag("protonvpn.moderate_nat");
+    if (!text("protonvpn.vpn_accelerator").empty()) p.vpn_accelerator = flag("protonvpn.vpn_accelerator");
 
     auto& q = c.qbittorrent;
     q.enable = flag("qbittorrent.enable");

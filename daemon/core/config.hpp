@@ -83,6 +83,10 @@ struct ProtonSettings {
     std::filesystem::path api_ca_file;      ///< Empty: the system CAs.
     std::filesystem::path srp_modulus_key;  ///< Empty: Proton's pinned key.
     std::chrono::seconds natpmp_renew{45};  ///< NAT-PMP lease renewal period.
+    std::filesystem::path agent_ca_file;    ///< Empty: Proton's root CA (built in).
+    std::optional<int> netshield;           ///< Local agent features; unset: the server's choice.
+    std::optional<bool> moderate_nat;
+    std::optional<bool> vpn_accelerator;
 };
 
 /// [qbittorrent]

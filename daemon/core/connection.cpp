@@ -224,11 +224,16 @@ void Connection::resume(ResumeState const& wanted, bool adopted) {
         if (auto r = ports_.firewall.reset(); !r) log::error("killswitch", r.error().message);
         else killswitch_ = false, fw_mode_ = firewall::Mode::off;
     }
-    if (auto stack = proton(); !stack)
-        log::warn("resume", "the certificate will not be renewed: ", stack.error().message);
     server_ = wanted.server;
+    std::optional<agent::AgentLogin> agent_login;
+    if (auto stack = proton(); !stack) {
+        log::warn("resume", "the certificate will not be renewed: ", stack.error().message);
+    } else if (auto const& cert = (*stack)->certificates().current(); cert) {
+        agent_login = agent::AgentLogin{server_->domain, cert->certificate_pem,
+                                        (*stack)->certificates().key().private_pem()};
+    }
     set_state(State::connected, "resumed the connection to " + server_->name + " after a pvpnd restart");
-    forwarding_.start(info->ifname);
+    forwarding_.start(info->ifname, std::move(agent_login));
 }
 
 Result<void> Connection::apply_firewall(firewall::Mode mode, ChosenServer const* server, std::string const& ifname) {
@@ -466,7 +471,8 @@ asio::awaitable<Result<void>> Connection::try_server(ProtonStack& stack, ChosenS
     recent_.succeeded(server.name);
     remember(&server);
     set_state(State::connected, (attempt == Attempt::recovery ? "reconnected to " : "connected to ") + server.name);
-    forwarding_.start(spec.ifname);
+    agent::AgentLogin agent_login{server.domain, cert->certificate_pem, stack.certificates().key().private_pem()};
+    forwarding_.start(spec.ifname, std::move(agent_login));
     co_return Result<void>{};
 }
 
@@ -627,6 +633,8 @@ asio::awaitable<void> Connection::keep_certificate(std::uint64_t run) {
         auto renewed = co_await stack->certificates().renew();
         if (!renewed)
             log::warn("cert", "renewing the certificate failed (will retry): ", renewed.error().error.message);
+        else
+            forwarding_.certificate_renewed(renewed->certificate_pem);
     }
 }
 
@@ -746,6 +754,7 @@ json::object Connection::status() {
     s["killswitch"] = firewall::killswitch_status(ports_.firewall, killswitch_, fw_mode_, config_.typed().network.allow_lan);
     s["port_forwarding"] = forwarding_.port_status();
     s["qbittorrent"] = forwarding_.qbt_status();
+    s["local_agent"] = forwarding_.agent_status();
     s["monitor"] = monitor_status();
     json::array warnings;
     for (auto const& w : config_.warnings()) warnings.emplace_back(w);

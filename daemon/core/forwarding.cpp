@@ -1,6 +1,7 @@
 #include "daemon/core/forwarding.hpp"
 
 #include "common/log.hpp"
+#include "daemon/agent/tls_agent_channel.hpp"
 #include "daemon/net/http_client.hpp"
 #include "daemon/portfwd/natpmp_mapper.hpp"
 #include "daemon/qbt/listen_probe.hpp"
@@ -25,6 +26,25 @@ json::object qbt_off(std::string message) {
                         {"in_sync", false},  {"active_torrents", nullptr}, {"message", std::move(message)}};
 }
 
+/// The features asked of the local agent: port forwarding always (it is what
+/// pvpn is for), the others only when config.ini sets them.
+agent::Features agent_features(ProtonSettings const& p) {
+    agent::Features f;
+    f.port_forwarding = true;
+    f.netshield_level = p.netshield;
+    if (p.moderate_nat) f.randomized_nat = !*p.moderate_nat;
+    f.split_tcp = p.vpn_accelerator;
+    return f;
+}
+
+json::object agent_off(std::string message) {
+    return json::object{{"state", "off"},
+                        {"port_forwarding", nullptr},
+                        {"reason", nullptr},
+                        {"message", std::move(message)},
+                        {"last_status", nullptr}};
+}
+
 } // namespace
 
 Forwarding::Forwarding(asio::any_io_executor executor, ConfigStore& config, Publisher publish)
@@ -32,12 +52,32 @@ Forwarding::Forwarding(asio::any_io_executor executor, ConfigStore& config, Publ
 
 Forwarding::~Forwarding() { stop(); }
 
-void Forwarding::start(std::string const& ifname) {
+void Forwarding::start(std::string const& ifname, std::optional<agent::AgentLogin> agent) {
     stop();
     auto const& cfg = config_.typed();
     had_port_ = false;
     fallback_port_ = cfg.qbittorrent.port;
     qbt_error_.clear();
+    agent_off_.clear();
+
+    if (agent && agent->server_name.empty()) {
+        agent_off_ = "the server list names no domain for this server: its local agent cannot be verified";
+    } else if (agent) {
+        agent::TlsChannelOptions tls;
+        tls.interface = ifname;
+        tls.local_address = tunnel_ip();
+        tls.host = tunnel::default_gateway;
+        tls.ca_file = cfg.protonvpn.agent_ca_file;
+        agent::AgentOptions options;
+        options.features = agent_features(cfg.protonvpn);
+        auto ex = executor_;
+        agent::ChannelFactory factory = [ex, tls](agent::AgentLogin const& login) {
+            return agent::make_tls_channel(ex, tls, login);
+        };
+        agent_ = std::make_unique<agent::LocalAgent>(executor_, std::move(factory), std::move(*agent), options,
+                                                     publish_);
+        agent_->start();
+    }
 
     if (cfg.qbittorrent.enable) {
         ConfigStore& store = config_;
@@ -92,9 +132,15 @@ void Forwarding::heard(portfwd::LeaseSnapshot const& lease) {
     }
 }
 
+void Forwarding::certificate_renewed(std::string const& certificate_pem) {
+    if (agent_) agent_->renew(certificate_pem);
+}
+
 void Forwarding::stop() {
+    if (agent_) agent_->stop();
     if (lease_) lease_->stop();
     if (sync_) sync_->stop();
+    agent_.reset();
     lease_.reset();
     sync_.reset();
 }
@@ -103,6 +149,11 @@ json::object Forwarding::port_status() const {
     if (lease_) return lease_->status_json();
     return json::object{{"state", "off"},        {"port", nullptr},         {"protocols", json::array{}},
                         {"expires_in", nullptr}, {"last_renewal", nullptr}, {"message", ""}};
+}
+
+json::object Forwarding::agent_status() const {
+    if (agent_) return agent_->status_json();
+    return agent_off(agent_off_);
 }
 
 json::value Forwarding::qbt_status() const {
@@ -120,6 +171,7 @@ std::vector<std::string> Forwarding::warnings() const {
     std::vector<std::string> out;
     if (!qbt_error_.empty()) out.push_back(qbt_error_);
     if (sync_ && !sync_->warning().empty()) out.push_back(sync_->warning());
+    if (agent_ && !agent_->warning().empty()) out.push_back(agent_->warning());
     return out;
 }
 

@@ -1,8 +1,10 @@
-// Port forwarding for one connection: the NAT-PMP lease on the tunnel
-// gateway and the qBittorrent sync that follows its port. Started once a
-// connection is up, stopped before its tunnel changes or goes away.
+// Port forwarding for one connection: the local agent session that asks the
+// server for it, the NAT-PMP lease on the tunnel gateway, and the qBittorrent
+// sync that follows its port. Started once a connection is up, stopped before
+// its tunnel changes or goes away.
 #pragma once
 
+#include "daemon/agent/local_agent.hpp"
 #include "daemon/core/config.hpp"
 #include "daemon/portfwd/lease_loop.hpp"
 #include "daemon/qbt/sync.hpp"
@@ -12,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,20 +31,28 @@ public:
     Forwarding(Forwarding const&) = delete;
     Forwarding& operator=(Forwarding const&) = delete;
 
-    /// Starts the lease (and, when [qbittorrent] enable, the sync) for a
-    /// tunnel just brought up on `ifname`. Stops a previous one first.
-    void start(std::string const& ifname);
+    /// Starts the lease, the local agent session (when `agent` is given and
+    /// names the server) and, when [qbittorrent] enable, the sync, for a
+    /// tunnel just brought up on `ifname`. Stops previous ones first.
+    void start(std::string const& ifname, std::optional<agent::AgentLogin> agent);
 
-    /// Stops both at once; idempotent.
+    /// A new certificate for the running connection: the local agent
+    /// reconnects with it (Proton's clients do the same after every refresh).
+    void certificate_renewed(std::string const& certificate_pem);
+
+    /// Stops all at once; idempotent.
     void stop();
 
     /// status.v1's "port_forwarding".
     boost::json::object port_status() const;
 
+    /// status.v1's "local_agent" ({"state": "off", ...} without a session).
+    boost::json::object agent_status() const;
+
     /// status.v1's "qbittorrent": null while not connected (and enabled).
     boost::json::value qbt_status() const;
 
-    /// Problems for status.v1's "warnings" (qBittorrent's).
+    /// Problems for status.v1's "warnings" (qBittorrent's, the local agent's).
     std::vector<std::string> warnings() const;
 
 private:
@@ -52,6 +63,8 @@ private:
     Publisher publish_;
     std::unique_ptr<portfwd::LeaseLoop> lease_;
     std::unique_ptr<qbt::QbtSync> sync_;
+    std::unique_ptr<agent::LocalAgent> agent_;
+    std::string agent_off_;    ///< Why there is no agent session ("" = none was asked for).
     std::string qbt_error_;    ///< Why the sync could not start ("" = it runs or is disabled).
     bool had_port_ = false;    ///< This connection has had a forwarded port.
     std::uint16_t fallback_port_ = 0;

@@ -405,6 +405,17 @@ TEST_CASE("init scope selection", "[cli]") {
     CHECK_THAT(parse_err({"init", "--proton", "--cc", "CH"}).message, Catch::Contains("does not apply to 'init'"));
 }
 
+TEST_CASE("init --qb-conf names the qBittorrent.conf to set the WebUI up in", "[cli]") {
+    auto q = parse_ok({"init", "--qb", "--qb-conf", "/home/pi/.config/qBittorrent/qBittorrent.conf"});
+    CHECK(q.init.qb_conf == "/home/pi/.config/qBittorrent/qBittorrent.conf");
+    CHECK(q.init.sections == json::object{{"qbittorrent", json::object{}}});  // not a config key
+    CHECK(parse_ok({"init", "--qb"}).init.qb_conf.empty());
+    CHECK(parse_ok({"init", "--qb-conf", "/q/qBittorrent.conf"}).init.qb_conf == "/q/qBittorrent.conf");
+    CHECK_THAT(parse_err({"init", "--proton", "--qb-conf", "/q/qBittorrent.conf"}).message,
+               Catch::Contains("--qb-conf") && Catch::Contains("--qb"));
+    CHECK_THAT(parse_err({"init", "--qb", "--qb-conf", "relative"}).message, Catch::Contains("--qb-conf"));
+}
+
 TEST_CASE("init prompts for every key of the chosen scopes not given by a flag", "[cli]") {
     json::value current = json::parse(R"({"path": "/cfg/config.ini",
         "sections": {"protonvpn": {"user": "alice", "pass": "********", "2fa": "", "wireguard_port": "51820",

@@ -148,6 +148,10 @@ TEST_CASE("an empty document gives the defaults, equal to Config{}", "[config]")
     CHECK(c.protonvpn.srp_modulus_key.empty());
     CHECK(c.protonvpn.natpmp_renew == d.protonvpn.natpmp_renew);
     CHECK(c.protonvpn.natpmp_renew == std::chrono::seconds(45));
+    CHECK(c.protonvpn.agent_ca_file.empty());
+    CHECK_FALSE(c.protonvpn.netshield);  // unset: the server's own choice
+    CHECK_FALSE(c.protonvpn.moderate_nat);
+    CHECK_FALSE(c.protonvpn.vpn_accelerator);
     CHECK(c.qbittorrent.enable == d.qbittorrent.enable);
     CHECK(c.qbittorrent.enable);
     CHECK(c.qbittorrent.url == d.qbittorrent.url);
@@ -168,6 +172,22 @@ TEST_CASE("an empty document gives the defaults, equal to Config{}", "[config]")
     CHECK(c.service.autoconnect == d.service.autoconnect);
     CHECK(c.service.resume == d.service.resume);
     CHECK_FALSE(c.service.autoconnect);
+}
+
+TEST_CASE("the local agent's features are read only when set", "[config]") {
+    auto doc = ini::parse("[protonvpn]\nagent_ca_file = /etc/pvpn/proton-root.pem\nnetshield = 2\nmoderate_nat = yes\n"
+                          "vpn_accelerator = false\n",
+                          "config.ini", config_comment_rule())
+                   .value();
+    auto c = build_config(doc, "/x/config.ini", "/x").value();
+    CHECK(c.protonvpn.agent_ca_file == "/etc/pvpn/proton-root.pem");
+    CHECK(c.protonvpn.netshield == 2);
+    CHECK(c.protonvpn.moderate_nat == true);
+    CHECK(c.protonvpn.vpn_accelerator == false);
+    auto bad = ini::parse("[protonvpn]\nnetshield = 3\n", "config.ini", config_comment_rule()).value();
+    auto r = build_config(bad, "/x/config.ini", "/x");
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::Contains("netshield = 3: must be 0..2"));
 }
 
 TEST_CASE("the spec's example file loads, trailing comments on numbers included", "[config]") {
@@ -264,7 +284,8 @@ TEST_CASE("masked_json never shows a secret and marks defaults", "[config]") {
     CHECK(d.at("network") == json::array{"allow_lan", "fastest_default"});
     CHECK(d.at("service") == json::array{"autoconnect", "resume"});
     CHECK(d.at("monitor") == json::array{"backoff_max"});
-    CHECK(d.at("protonvpn") == json::array{"api_url", "api_ca_file", "srp_modulus_key", "natpmp_renew"});
+    CHECK(d.at("protonvpn") == json::array{"api_url", "api_ca_file", "srp_modulus_key", "natpmp_renew",
+                                           "agent_ca_file", "netshield", "moderate_nat", "vpn_accelerator"});
     CHECK(j.at("warnings").as_array().size() == 2);
     CHECK_FALSE(j.contains("error"));
 

@@ -28,6 +28,8 @@ json::value full_status() {
                           "last_renewal": 1764012390, "message": ""},
       "qbittorrent": {"enabled": true, "reachable": true, "listen_port": 51413, "in_sync": true,
                       "active_torrents": 2, "message": ""},
+      "local_agent": {"state": "connected", "port_forwarding": true, "reason": null, "message": "",
+                      "last_status": 1764012390},
       "monitor": {"state": "ok", "last_check": 1764012395, "last_rtt_ms": 41, "failures": 0,
                   "reconnects": 1, "last_reason": "handshake stale"},
       "warnings": ["qBittorrent is slow to answer"]
@@ -68,7 +70,9 @@ TEST_CASE("a full status shows every part", "[format]") {
     CHECK_THAT(text, Catch::Contains("Kill-switch:  on, blocking traffic outside the tunnel, LAN allowed, 12 packets "
                                      "dropped (nftables: table inet pvpn)"));
     CHECK_THAT(text, Catch::Contains("Port forward: 51413 udp/tcp, expires in 42 s, renewed 10 s ago"));
-    CHECK_THAT(text, Catch::Contains("qBittorrent:  listen port 51413, in sync, 2 active torrents"));
+    CHECK_THAT(text, Catch::Contains("Local agent:  connected, port forwarding on\n"));
+    CHECK_THAT(text,
+               Catch::Contains("qBittorrent:  listen port 51413 (the forwarded port), in sync, 2 active torrents"));
     CHECK_THAT(text, Catch::Contains("Monitor:      ok, RTT 41 ms, checked 5 s ago, 1 reconnects (last: handshake stale)"));
     CHECK_THAT(text, Catch::Contains("Warning:      qBittorrent is slow to answer"));
 }
@@ -88,7 +92,8 @@ TEST_CASE("a disconnected status with nulls shows only what is known", "[format]
     auto status = json::parse(R"({"state": "disconnected", "since": 0, "reason": "", "server": null, "tunnel": null,
         "dns": {"mode": "system", "servers": [], "backend": null},
         "killswitch": {"enabled": false, "active": false, "allow_lan": true, "rules": "none"},
-        "port_forwarding": {"state": "off"}, "qbittorrent": null, "monitor": null, "warnings": []})");
+        "port_forwarding": {"state": "off"}, "qbittorrent": null, "monitor": null, "warnings": [],
+        "local_agent": {"state": "off", "port_forwarding": null, "reason": null, "message": ""}})");
     auto text = format_status(status, now);
     CHECK(text == "State:        disconnected\n"
                   "DNS:          system (unchanged)\n"
@@ -118,6 +123,24 @@ TEST_CASE("status survives missing, null and mistyped fields", "[format]") {
     CHECK_THAT(text, Catch::Contains("Warning:      real warning"));
     CHECK(format_status(json::parse(R"({"qbittorrent": {"enabled": false}})"), now).find("qBittorrent:  disabled") !=
           std::string::npos);
+}
+
+TEST_CASE("qBittorrent's port is compared with the forwarded one; the agent's reason shows in words", "[format]") {
+    auto status = json::parse(R"({"state": "connected",
+        "port_forwarding": {"state": "active", "port": 45111, "protocols": ["udp", "tcp"]},
+        "local_agent": {"state": "connected", "port_forwarding": false,
+                        "reason": {"code": 86153, "final": false, "text": "x"},
+                        "message": "torrenting not allowed on this server: use --p2p"},
+        "qbittorrent": {"enabled": true, "reachable": true, "listen_port": 6881, "in_sync": false}})");
+    auto text = format_status(status, now);
+    CHECK_THAT(text, Catch::Contains("Local agent:  connected, port forwarding off: torrenting not allowed on this "
+                                     "server: use --p2p\n"));
+    CHECK_THAT(text, Catch::Contains("qBittorrent:  listen port 6881 (forwarded: 45111), not in sync\n"));
+    auto unreachable = json::parse(R"({"local_agent": {"state": "unreachable", "port_forwarding": null,
+        "message": "cannot connect to the local agent at 10.2.0.1:65432: Connection refused"}})");
+    CHECK_THAT(format_status(unreachable, now),
+               Catch::Contains("Local agent:  unreachable: cannot connect to the local agent at 10.2.0.1:65432: "
+                               "Connection refused\n"));
 }
 
 TEST_CASE("a Secure Core server shows its entry country", "[format]") {

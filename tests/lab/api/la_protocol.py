@@ -9,6 +9,10 @@ FEATURE_TYPES = {"netshield-level": int, "randomized-nat": bool, "split-tcp": bo
                  "jail": bool, "bouncing": str, "safe-mode": bool}
 REASONS = {
     86101: ("Certificate expired", True),
+    86102: ("Certificate revoked", True),
+    86110: ("Maximum number of sessions reached", True),
+    86113: ("Maximum number of sessions reached (Plus plan)", True),
+    86151: ("Plan too low for this server", True),
     86153: ("Port forwarding (torrenting) is not allowed on this server: connect to a P2P server", False),
 }
 ERR_SYNTAX = 86202
@@ -50,7 +54,7 @@ def frame(obj):
 
 
 def reason(code):
-    description, final = REASONS[code]
+    description, final = REASONS.get(code, ("Reason %d (lab)" % code, False))
     return {"code": code, "final": final, "description": description}
 
 

@@ -121,8 +121,11 @@ class Agent:
                                      "time": int(time.time())})
 
     def status(self, conn_state, with_stats):
+        knob = labstate.server_knobs(labstate.knobs(self.state), self.slug)
         if conn_state["expired"]:
             st = {"state": "hard-jailed", "reason": lap.reason(86101)}
+        elif knob.get("agent_reason"):  # the test wants this reason code (and state) in every status
+            st = {"state": knob.get("agent_state", "connected"), "reason": lap.reason(int(knob["agent_reason"]))}
         else:
             st = {"state": "connected"}
             if conn_state["reason"]:

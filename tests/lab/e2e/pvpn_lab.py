@@ -14,6 +14,7 @@ CONFIG_DIR = os.path.join(STATE, "pvpn-config")
 RUN_DIR = os.path.join(STATE, "pvpn-run")
 RESOLV_BACKUP = os.path.join(STATE, "resolv.conf.pvpnbak")
 CLIENT_RESOLV = "/etc/netns/%s/resolv.conf" % CLIENT
+AGENT_CA = os.path.join(STATE, "pki", "proton-root-ca.pem")  # the lab's "ProtonVPN Root CA"
 
 
 def binary(name):
@@ -24,11 +25,11 @@ def binary(name):
 
 
 def write_lab_config(lab, extra=""):
-    """Points pvpn at the lab's Proton: its API URL, CA and modulus-signing key."""
+    """Points pvpn at the lab's Proton: its API URL, CA, modulus-signing key and local-agent root CA."""
     api = lab["api"]
     os.makedirs(CONFIG_DIR, mode=0o700, exist_ok=True)
-    text = ("[protonvpn]\napi_url = %s\napi_ca_file = %s\nsrp_modulus_key = %s\n%s"
-            % (api["url"], api["ca_file"], api["modulus_key_file"], extra))
+    text = ("[protonvpn]\napi_url = %s\napi_ca_file = %s\nsrp_modulus_key = %s\nagent_ca_file = %s\n%s"
+            % (api["url"], api["ca_file"], api["modulus_key_file"], AGENT_CA, extra))
     fd = os.open(os.path.join(CONFIG_DIR, "config.ini"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)

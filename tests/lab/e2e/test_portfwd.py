@@ -1,4 +1,5 @@
 """Issue 6: the NAT-PMP lease and qBittorrent following the forwarded port, with the real qbittorrent-nox."""
+import hashlib
 import json
 import os
 import re
@@ -237,3 +238,58 @@ def test_webui_down_is_a_warning_and_the_lease_goes_on(lab, pvpnd):
                      10, "qBittorrent unreachable")
     assert "unreachable" in st["qbittorrent"]["message"]
     assert st["state"] == "connected"
+
+
+def bencode(v):
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, str):
+        return bencode(v.encode())
+    if isinstance(v, dict):
+        return b"d" + b"".join(bencode(k) + bencode(v[k]) for k in sorted(v)) + b"e"
+    raise TypeError(v)
+
+
+def make_torrent(path, name):
+    """A private single-file torrent for 64 KiB of data nobody has (no tracker: it stays quiet)."""
+    piece = 16384
+    pieces = b"".join(hashlib.sha1(os.urandom(16)).digest() for _ in range(4))
+    info = {"name": name, "length": 4 * piece, "piece length": piece, "pieces": pieces, "private": 1}
+    with open(path, "wb") as f:
+        f.write(bencode({"info": info, "created by": "pvpn lab"}))
+
+
+def qb_torrent_states(lab):
+    try:
+        return {t["name"]: t["state"] for t in json.loads(qb_get(lab, "/api/v2/torrents/info"))}
+    except ValueError:
+        return {}
+
+
+def test_paused_torrents_are_resumed_after_the_port_is_set(lab, pvpnd):
+    q = lab["qbittorrent"]
+    torrent = os.path.join(STATE, "pvpn-resume-test.torrent")
+    make_torrent(torrent, "pvpn-resume-test")
+    jar = os.path.join(STATE, "qb-test-cookies")
+    add = ('curl -s -m 3 -c {jar} --data-urlencode username={user} --data-urlencode password={pw} '
+           '{url}/api/v2/auth/login >/dev/null && curl -s -m 5 -b {jar} -F torrents=@{t} -F paused=true '
+           '-F savepath={dl} {url}/api/v2/torrents/add'
+           .format(jar=jar, user=q["user"], pw=q["pass"], url=q["url"], t=torrent, dl=q["downloads"]))
+    assert client("sh", "-c", add, timeout=15).stdout.strip() == "Ok."
+    end = time.monotonic() + 15  # first "checkingResumeData", then "pausedDL"
+    while not qb_torrent_states(lab).get("pvpn-resume-test", "").startswith("paused"):
+        assert time.monotonic() < end, "qBittorrent did not add the torrent paused: %s" % qb_torrent_states(lab)
+        time.sleep(0.2)
+
+    init_lab_account(lab)
+    init_qb(lab)
+    pvpn("connect", "--cc", "CH", "--p2p", "--fastest", "api")
+    wait_status(pf_active, 10, "port forwarding")
+    # Nothing downloads, so within 2 minutes of setting the port pvpn resumes it (4.5.2: torrents/resume).
+    end = time.monotonic() + 120
+    while qb_torrent_states(lab)["pvpn-resume-test"].startswith("paused"):
+        assert time.monotonic() < end, "the paused torrent was not resumed: %s" % qb_torrent_states(lab)
+        time.sleep(0.5)
+    assert not qb_torrent_states(lab)["pvpn-resume-test"].startswith("paused")
