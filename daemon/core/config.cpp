@@ -378,9 +378,8 @@ json::object ConfigStore::masked_json() const {
     return out;
 }
 
-Result<std::vector<std::string>> ConfigStore::apply(json::object const& update) {
-    // 1. The update alone: known names, right types, valid values.
-    std::map<KeySpec const*, std::string> wanted;
+Result<ConfigUpdate> parse_config_update(json::object const& update) {
+    ConfigUpdate wanted;
     for (auto const& [section, keys] : update) {
         if (!is_known_section(section))
             return fail(Errc::invalid_params, "unknown config section [" + std::string(section) + "]");
@@ -411,6 +410,13 @@ Result<std::vector<std::string>> ConfigStore::apply(json::object const& update) 
             wanted[spec] = std::move(*checked);
         }
     }
+    return wanted;
+}
+
+Result<std::vector<std::string>> ConfigStore::apply(json::object const& update) {
+    // 1. The update alone: known names, right types, valid values.
+    auto wanted = parse_config_update(update);
+    if (!wanted) return wanted.error();
 
     // 2. The file as it is now; it may have been edited by hand since load().
     auto current = read_current();
@@ -418,15 +424,15 @@ Result<std::vector<std::string>> ConfigStore::apply(json::object const& update) 
     auto doc = current->doc;
     std::vector<std::string> changed;
     for (auto const& spec : schema) {
-        auto it = wanted.find(&spec);
-        if (it == wanted.end()) continue;
+        auto it = wanted->find(&spec);
+        if (it == wanted->end()) continue;
         auto before = effective(doc, spec);
         if (auto r = doc.set(spec.section, spec.key, it->second); !r) return r.error();
         if (effective(doc, spec) != before) changed.push_back(key_id(spec));
     }
 
     // 3. The result must be valid as a whole, or the daemon could not use it.
-    for (auto const& [spec, value] : wanted)
+    for (auto const& [spec, value] : *wanted)
         if (spec->secret && !value.empty()) log::add_secret(value);
     auto config = build_config(doc, path(), dir_);
     if (!config) return config.error();

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -153,6 +154,15 @@ std::filesystem::path default_config_dir();
 
 /// What masked_json() shows instead of a secret that is set.
 inline constexpr std::string_view masked_secret = "********";
+
+/// A checked config.set.v1 update: each named key with its canonical value
+/// ("" = back to the default). Secrets sent as masked_secret are left out.
+using ConfigUpdate = std::map<KeySpec const*, std::string>;
+
+/// Checks a config.set.v1 update ({section: {key: string|bool|int|null}}) on
+/// its own, touching no file: an unknown section or key, a wrong type or a bad
+/// value is Errc::invalid_params naming it and the rule.
+Result<ConfigUpdate> parse_config_update(boost::json::object const& update);
 
 /// A larger config.ini is refused (it is a few hundred bytes in practice).
 inline constexpr std::size_t max_config_bytes = 1024 * 1024;

@@ -1,6 +1,7 @@
 #include "daemon/portfwd/natpmp_mapper.hpp"
 
 #include "common/log.hpp"
+#include "daemon/portfwd/natpmp_reply.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -28,20 +29,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-/// The NAT-PMP opcode of a request (0 = public address).
-int opcode(Protocol protocol) { return protocol == Protocol::udp ? NATPMP_PROTOCOL_UDP : NATPMP_PROTOCOL_TCP; }
-
-std::string result_name(unsigned code) {
-    switch (code) {
-    case 1: return "unsupported version";
-    case 2: return "not authorized";
-    case 3: return "network failure";
-    case 4: return "out of resources";
-    case 5: return "unsupported opcode";
-    }
-    return "unknown result";
-}
-
 /// libnatpmp's handle with our socket in it; closed when the request ends.
 struct Handle {
     natpmp_t h{};
@@ -61,19 +48,11 @@ public:
           timer_(executor_) {}
 
     asio::awaitable<MapResult<Mapping>> map(Protocol protocol, std::chrono::seconds lifetime) override {
-        int const op = opcode(protocol);
+        int const op = natpmp_opcode(protocol);
         auto const life = static_cast<std::uint32_t>(lifetime.count());
         auto reply = co_await exchange(op, life);
         if (!reply) co_return reply.error();
-        Mapping m;
-        m.public_port = reply->pnu.newportmapping.mappedpublicport;
-        m.private_port = reply->pnu.newportmapping.privateport ? reply->pnu.newportmapping.privateport : m.public_port;
-        m.lifetime = std::chrono::seconds(reply->pnu.newportmapping.lifetime);
-        m.epoch = reply->epoch;
-        if (m.public_port == 0 && lifetime.count() > 0)
-            co_return MapError{MapFailure::gateway_error, "the gateway " + options_.gateway + " mapped " +
-                                                              std::string(protocol_name(protocol)) + " port 0"};
-        co_return m;
+        co_return mapping_of(*reply, protocol, lifetime, options_.gateway);
     }
 
     asio::awaitable<MapResult<PublicAddress>> public_address() override {
@@ -81,9 +60,7 @@ public:
         std::uint32_t const life = 0;
         auto reply = co_await exchange(op, life);
         if (!reply) co_return reply.error();
-        char text[INET_ADDRSTRLEN] = {};
-        ::inet_ntop(AF_INET, &reply->pnu.publicaddress.addr, text, sizeof text);
-        co_return PublicAddress{text, reply->epoch};
+        co_return public_address_of(*reply);
     }
 
     void cancel() override {
@@ -128,31 +105,6 @@ private:
         return {};
     }
 
-    MapError failure(int rc, int err, natpmpresp_t const& reply) const {
-        switch (rc) {
-        case NATPMP_ERR_NOGATEWAYSUPPORT:
-            if (err == ECONNREFUSED)
-                return {MapFailure::refused, "the server refuses NAT-PMP (" + where() + " is closed)"};
-            return {MapFailure::no_answer, "no answer from " + where()};
-        case NATPMP_ERR_SENDERR:
-            if (err == ECONNREFUSED)
-                return {MapFailure::refused, "the server refuses NAT-PMP (" + where() + " is closed)"};
-            return {MapFailure::local, "cannot send to " + where() + ": " + std::strerror(err)};
-        case NATPMP_ERR_RECVFROM:
-            return {MapFailure::local, "cannot read from " + where() + ": " + std::strerror(err)};
-        case NATPMP_ERR_NOTAUTHORIZED:
-            return {MapFailure::not_authorized, "the gateway answered \"not authorized\" (result 2)"};
-        case NATPMP_ERR_UNSUPPORTEDVERSION:
-        case NATPMP_ERR_UNSUPPORTEDOPCODE:
-        case NATPMP_ERR_NETWORKFAILURE:
-        case NATPMP_ERR_OUTOFRESOURCES:
-        case NATPMP_ERR_UNDEFINEDERROR:
-            return {MapFailure::gateway_error, "the gateway answered \"" + result_name(reply.resultcode) +
-                                                   "\" (result " + std::to_string(reply.resultcode) + ")"};
-        }
-        return {MapFailure::local, "libnatpmp error " + std::to_string(rc)};
-    }
-
     /// Sends one request (opcode 0, or a mapping with `lifetime`) and waits
     /// for its reply, letting libnatpmp retransmit until the deadline.
     asio::awaitable<MapResult<natpmpresp_t>> exchange(int op, std::uint32_t lifetime) {
@@ -192,22 +144,15 @@ private:
                      : sendnewportmappingrequest(&handle.h, op, 0, 0, lifetime);
         if (rc < 0) {
             natpmpresp_t none{};
-            co_return failure(NATPMP_ERR_SENDERR, errno, none);
+            co_return natpmp_failure(NATPMP_ERR_SENDERR, errno, none, where());
         }
         auto const deadline = std::chrono::steady_clock::now() + options_.timeout;
         for (;;) {
             natpmpresp_t reply{};
             errno = 0;
-            rc = readnatpmpresponseorretry(&handle.h, &reply);
+            rc = read_natpmp_reply(handle.h, reply);
             int const err = errno;
-            if (rc == 0) {
-                if (reply.type != op)
-                    co_return MapError{MapFailure::gateway_error, "the gateway answered opcode " +
-                                                                      std::to_string(reply.type) + " to opcode " +
-                                                                      std::to_string(op)};
-                co_return reply;
-            }
-            if (rc != NATPMP_TRYAGAIN) co_return failure(rc, err, reply);
+            if (auto done = judge_natpmp_read(rc, err, reply, op, where())) co_return std::move(*done);
             auto const now = std::chrono::steady_clock::now();
             if (now >= deadline)
                 co_return MapError{MapFailure::no_answer,
