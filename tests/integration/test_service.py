@@ -83,8 +83,9 @@ def in_netns(script, workdir):
     """Runs `script` with sh in a new network namespace that has two links besides lo."""
     if os.geteuid() != 0 or not shutil.which("nft"):
         pytest.skip("needs root and nft")
-    setup = "ip link add pvit0 type veth peer name pvit1 && "
-    return subprocess.run(["unshare", "-n", "sh", "-c", setup + script], capture_output=True, text=True,
+    # A sysfs of the new namespace, so that /sys/class/net lists its links.
+    setup = "mount -t sysfs sysfs /sys && ip link add pvit0 type veth peer name pvit1 && "
+    return subprocess.run(["unshare", "-n", "-m", "sh", "-c", setup + script], capture_output=True, text=True,
                           timeout=60, cwd=workdir)
 
 
