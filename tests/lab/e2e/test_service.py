@@ -1,5 +1,8 @@
 """Issue 8 in the lab: pvpnd's service modes as the systemd units use them: connect at start
 ([service] autoconnect), the kill-switch at boot (pvpnd --boot-killswitch) and pvpnd --cleanup."""
+import contextlib
+import os
+
 import labtools
 from labtools import client, whoami
 from pvpn_lab import (CONFIG_DIR, RESOLV_BACKUP, RUN_DIR, SOCKET, Pvpnd, binary, init_lab_account, pvpn,
@@ -16,6 +19,28 @@ def account_config(lab, sections):
     write_lab_config(lab, "user = %s\npass = %s\n%s" % (api["user"], api["password"], sections))
 
 
+def wait_connected(d):
+    try:
+        labtools.wait_for(lambda: status()["state"] == "connected", 90, "autoconnect to connect")
+    except AssertionError as e:
+        raise AssertionError("%s\nstatus: %s\npvpnd's log:\n%s" % (e, status(), d.log()))
+
+
+@contextlib.contextmanager
+def api_in_hosts(lab):
+    """The API's address in the client's /etc/hosts (ip netns exec binds /etc/netns/<ns>/hosts):
+    once the kill-switch blocks, no DNS query leaves, so pvpnd must know the address already."""
+    path = "/etc/netns/%s/hosts" % labtools.CLIENT
+    with open("/etc/hosts") as f:
+        hosts = f.read()
+    with open(path, "w") as f:
+        f.write(hosts + "\n%s %s\n" % (lab["api"]["ip"], lab["api"]["host"]))
+    try:
+        yield
+    finally:
+        os.unlink(path)
+
+
 def pvpn_table():
     return client("nft", "list", "table", "inet", "pvpn", check=False).stdout
 
@@ -26,7 +51,7 @@ def test_autoconnect_connects_when_pvpnd_starts(lab, pvpnd):
     before = snapshot()
     d = Pvpnd().start()
     try:
-        labtools.wait_for(lambda: status()["state"] == "connected", 90, "autoconnect to connect")
+        wait_connected(d)
         assert whoami("pvl-client", lab["behind_ip"], timeout=5), "no way through the tunnel"
         pvpn("disconnect")
         assert snapshot() == before
@@ -46,15 +71,16 @@ def test_boot_killswitch_blocks_until_autoconnect_connects_with_it(lab, pvpnd):
     assert "blocked" in pvpn_table()
     assert whoami("pvl-client", lab["outside"]["ipv4"], timeout=2) == ""
 
-    d = Pvpnd().start()
-    try:
-        labtools.wait_for(lambda: status()["state"] == "connected", 90, "autoconnect to connect")
-        assert "connected" in pvpn_table()
-        assert whoami("pvl-client", lab["behind_ip"], timeout=5), "no way through the tunnel"
-        pvpn("disconnect", "--ks", "false")
-        assert snapshot() == before
-    finally:
-        d.stop()
+    with api_in_hosts(lab):
+        d = Pvpnd().start()
+        try:
+            wait_connected(d)
+            assert "connected" in pvpn_table()
+            assert whoami("pvl-client", lab["behind_ip"], timeout=5), "no way through the tunnel"
+            pvpn("disconnect", "--ks", "false")
+            assert snapshot() == before
+        finally:
+            d.stop()
 
 
 def test_boot_killswitch_does_nothing_unless_asked(lab, pvpnd):
@@ -68,8 +94,11 @@ def test_boot_killswitch_does_nothing_unless_asked(lab, pvpnd):
 def test_cleanup_after_a_crash_removes_tunnel_dns_and_killswitch(lab, pvpnd):
     init_lab_account(lab)
     before = snapshot()
-    pvpn("connect", "--cc", "CH", "--fastest", "api", "--ks", "true")
-    pvpnd.kill()
+    pvpnd.stop()
+    with api_in_hosts(lab):
+        d = Pvpnd().start()
+        pvpn("connect", "--cc", "CH", "--fastest", "api", "--ks", "true")
+        d.kill()
     # What the crash left: the tunnel and the kill-switch stay in force.
     assert "wgpch" in client("ip", "-o", "link").stdout
     assert pvpn_table() != ""
