@@ -10,6 +10,8 @@
 #include "daemon/net/libnl_netlink.hpp"
 #include "daemon/net/link_monitor.hpp"
 #include "daemon/rpc/server.hpp"
+#include "daemon/service/autoconnect.hpp"
+#include "daemon/service/boot_killswitch.hpp"
 #include "daemon/sys/notifier.hpp"
 #include "daemon/tunnel/tunnel.hpp"
 #include "daemon/wg/detect.hpp"
@@ -19,6 +21,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -51,6 +54,52 @@ asio::awaitable<void> keep_watchdog_fed(sys::Notifier& notifier, std::chrono::mi
     }
 }
 
+/// True when a pvpnd answers on `socket`: the one-shot modes leave its state alone.
+bool daemon_running(std::string const& socket) {
+    asio::io_context io;
+    asio::local::stream_protocol::socket s(io);
+    boost::system::error_code ec;
+    s.connect(asio::local::stream_protocol::endpoint(socket), ec);
+    return !ec;
+}
+
+/// --boot-killswitch: the blocking rules before the network comes up, when
+/// config.ini asks to connect at boot with the kill-switch on.
+int boot_killswitch(core::Config const& config) {
+    if (!service::wants_boot_killswitch(config)) {
+        log::info("killswitch", "boot: no kill-switch asked for ([service] autoconnect and [network] ks_default)");
+        return 0;
+    }
+    auto firewall = firewall::make_firewall();
+    auto policy = service::boot_policy(service::physical_links("/sys/class/net"), config.network.allow_lan);
+    if (auto r = firewall->apply(policy); !r) {
+        log::error("killswitch", "boot: ", r.error().message);
+        return 1;
+    }
+    log::info("killswitch", "boot: traffic blocked until pvpnd connects");
+    return 0;
+}
+
+/// --cleanup: undoes what an earlier pvpnd left in the system (tunnel,
+/// routes, DNS, kill-switch), as `pvpn disconnect --ks false` would.
+int cleanup(asio::io_context& io, tunnel::Tunnel& tunnel, firewall::Firewall& firewall) {
+    int rc = 0;
+    asio::co_spawn(io, tunnel.recover(tunnel::RecoverMode::clean),
+                   [&rc](std::exception_ptr e, Result<tunnel::Recovered> r) {
+                       if (e || !r) {
+                           log::error("tunnel", "cleanup: ", r ? "unexpected failure" : r.error().message);
+                           rc = 1;
+                       }
+                   });
+    io.run();
+    if (auto r = firewall.reset(); !r) {
+        log::error("killswitch", "cleanup: ", r.error().message);
+        rc = 1;
+    }
+    if (rc == 0) log::info("pvpnd", "cleanup: no tunnel, DNS change or kill-switch of pvpn is left");
+    return rc;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -71,6 +120,8 @@ int main(int argc, char** argv) {
          "where the original resolver configuration is kept while connected (default: <resolv-conf>.pvpnbak)")
         ("wireguard-go", po::value<std::string>()->default_value("/usr/bin/wireguard-go"),
          "the userspace WireGuard used when the kernel has no WireGuard")
+        ("cleanup", "remove what an earlier pvpnd left (tunnel, DNS, kill-switch), then exit")
+        ("boot-killswitch", "at boot: block traffic if config.ini connects at boot with the kill-switch, then exit")
         ("verbose,v", "log debug messages");
     po::variables_map vm;
     try {
@@ -91,15 +142,27 @@ int main(int argc, char** argv) {
 
     ::umask(077);
     core::Paths paths{vm["config-dir"].as<std::string>(), vm["run-dir"].as<std::string>()};
-    std::error_code fsec;
-    fs::create_directories(paths.config_dir, fsec);
-    fs::create_directories(paths.run_dir, fsec);
-    log::init({paths.config_dir / "pvpn.log", vm.count("verbose") > 0, true, std::getenv("JOURNAL_STREAM") != nullptr});
-    log::info("pvpnd", "pvpnd ", PVPN_VERSION, " starting; config ", paths.config_dir.string());
+    // The one-shot modes create nothing of their own (they run at boot and
+    // at package removal): they log to stderr only.
+    bool const one_shot = vm.count("cleanup") || vm.count("boot-killswitch");
+    if (!one_shot) {
+        std::error_code fsec;
+        fs::create_directories(paths.config_dir, fsec);
+        fs::create_directories(paths.run_dir, fsec);
+    }
+    log::init({one_shot ? fs::path() : paths.config_dir / "pvpn.log", vm.count("verbose") > 0, true,
+               std::getenv("JOURNAL_STREAM") != nullptr});
+    if (!one_shot) log::info("pvpnd", "pvpnd ", PVPN_VERSION, " starting; config ", paths.config_dir.string());
 
     core::ConfigStore config(paths.config_dir);
     if (auto r = config.load(); !r) log::warn("config", r.error().message);
     for (auto const& w : config.warnings()) log::warn("config", w);
+    if (one_shot && daemon_running(vm["socket"].as<std::string>())) {
+        log::error("pvpnd", "a pvpnd is running on ", vm["socket"].as<std::string>(),
+                   ": use `pvpn disconnect --ks false` instead");
+        return 1;
+    }
+    if (vm.count("boot-killswitch")) return boot_killswitch(config.typed());
 
     asio::io_context io(1);
     sys::SdNotifier notifier;
@@ -127,6 +190,7 @@ int main(int argc, char** argv) {
     auto firewall = firewall::make_firewall();
     log::info("pvpnd", "WireGuard: ", (*wireguard)->backend(), ", firewall: ", firewall->backend(),
               ", DNS: ", dns->backend());
+    if (vm.count("cleanup")) return cleanup(io, tunnel, *firewall);
 
     health::TunnelProbe probe(io.get_executor(), tunnel);
 
@@ -159,6 +223,8 @@ int main(int argc, char** argv) {
         if (e) log::error("pvpnd", "startup recovery failed");
         server.start();
         notifier.ready();
+        if (config.typed().service.autoconnect)
+            asio::co_spawn(io, service::autoconnect(connection), asio::detached);
     });
     if (auto interval = notifier.watchdog_interval())
         asio::co_spawn(io, keep_watchdog_fed(notifier, *interval), asio::detached);

@@ -80,6 +80,9 @@ def test_non_root_may_read_but_not_control(daemon):
         r = run_client(args, daemon.socket, user="nobody")
         assert r.returncode == 4, (args, r.stdout, r.stderr)
         assert "permission denied" in r.stderr.lower()
+        # One line tells how to get the right: join group pvpn (or use sudo).
+        hints = [l for l in r.stderr.splitlines() if l.startswith("hint:")]
+        assert len(hints) == 1 and "usermod -aG pvpn" in hints[0] and "sudo" in hints[0], r.stderr
     r = run_client(["status"], daemon.socket, user="nobody")
     assert r.returncode == 0, r.stderr
     assert "disconnected" in r.stdout.lower()

@@ -1,0 +1,55 @@
+// The service helpers: autoconnect's retry rules and the boot kill-switch's policy.
+#include "daemon/service/autoconnect.hpp"
+#include "daemon/service/boot_killswitch.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace pvpn;
+
+TEST_CASE("autoconnect retries what may pass by itself, never wrong settings", "[service]") {
+    for (auto code : {Errc::network, Errc::rate_limited, Errc::no_server, Errc::tunnel_failed, Errc::api_error})
+        CHECK(service::worth_retrying(code));
+    for (auto code : {Errc::auth_failed, Errc::not_configured, Errc::config_invalid, Errc::twofa_required,
+                      Errc::human_verification, Errc::app_outdated, Errc::cancelled, Errc::invalid_params})
+        CHECK_FALSE(service::worth_retrying(code));
+}
+
+TEST_CASE("autoconnect waits 10 s, doubling, at most 5 minutes", "[service]") {
+    using std::chrono::seconds;
+    CHECK(service::retry_delay(1) == seconds(10));
+    CHECK(service::retry_delay(2) == seconds(20));
+    CHECK(service::retry_delay(5) == seconds(160));
+    CHECK(service::retry_delay(6) == seconds(300));
+    CHECK(service::retry_delay(1000) == seconds(300));
+}
+
+TEST_CASE("the boot kill-switch is wanted only with autoconnect and ks_default", "[service]") {
+    core::Config config;
+    CHECK_FALSE(service::wants_boot_killswitch(config));
+    config.network.ks_default = true;
+    CHECK_FALSE(service::wants_boot_killswitch(config));
+    config.service.autoconnect = true;
+    CHECK(service::wants_boot_killswitch(config));
+    config.network.ks_default = false;
+    CHECK_FALSE(service::wants_boot_killswitch(config));
+}
+
+TEST_CASE("the boot policy lets every physical link do DHCP and blocks the rest", "[service]") {
+    test::TempDir sys;
+    for (auto name : {"wlan0", "lo", "eth0", "wgpch"}) std::filesystem::create_directory(sys.path() / name);
+    auto links = service::physical_links(sys.path());
+    CHECK(links == std::vector<std::string>{"eth0", "wlan0"});
+    CHECK(service::physical_links(sys.path() / "missing").empty());
+
+    auto policy = service::boot_policy(links, true);
+    CHECK(policy.mode == firewall::Mode::blocked);
+    CHECK(policy.allow_lan);
+    CHECK(policy.tunnel_interface.empty());
+    CHECK(policy.endpoints.empty());
+    REQUIRE(firewall::validate(policy));
+    auto script = firewall::render_nft(policy);
+    CHECK(script.find("iifname \"eth0\" udp sport 67 udp dport 68 accept") != std::string::npos);
+    CHECK(script.find("iifname \"wlan0\" udp sport 67 udp dport 68 accept") != std::string::npos);
+    CHECK_FALSE(service::boot_policy(links, false).allow_lan);
+}
