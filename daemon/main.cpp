@@ -10,7 +10,6 @@
 #include "daemon/net/libnl_netlink.hpp"
 #include "daemon/net/link_monitor.hpp"
 #include "daemon/rpc/server.hpp"
-#include "daemon/service/autoconnect.hpp"
 #include "daemon/service/boot_killswitch.hpp"
 #include "daemon/sys/notifier.hpp"
 #include "daemon/tunnel/tunnel.hpp"
@@ -223,8 +222,6 @@ int main(int argc, char** argv) {
         if (e) log::error("pvpnd", "startup recovery failed");
         server.start();
         notifier.ready();
-        if (config.typed().service.autoconnect)
-            asio::co_spawn(io, service::autoconnect(connection), asio::detached);
     });
     if (auto interval = notifier.watchdog_interval())
         asio::co_spawn(io, keep_watchdog_fed(notifier, *interval), asio::detached);

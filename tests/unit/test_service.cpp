@@ -1,28 +1,10 @@
-// The service helpers: autoconnect's retry rules and the boot kill-switch's policy.
-#include "daemon/service/autoconnect.hpp"
+// The service helpers: the boot kill-switch's policy.
 #include "daemon/service/boot_killswitch.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace pvpn;
-
-TEST_CASE("autoconnect retries what may pass by itself, never wrong settings", "[service]") {
-    for (auto code : {Errc::network, Errc::rate_limited, Errc::no_server, Errc::tunnel_failed, Errc::api_error})
-        CHECK(service::worth_retrying(code));
-    for (auto code : {Errc::auth_failed, Errc::not_configured, Errc::config_invalid, Errc::twofa_required,
-                      Errc::human_verification, Errc::app_outdated, Errc::cancelled, Errc::invalid_params})
-        CHECK_FALSE(service::worth_retrying(code));
-}
-
-TEST_CASE("autoconnect waits 10 s, doubling, at most 5 minutes", "[service]") {
-    using std::chrono::seconds;
-    CHECK(service::retry_delay(1) == seconds(10));
-    CHECK(service::retry_delay(2) == seconds(20));
-    CHECK(service::retry_delay(5) == seconds(160));
-    CHECK(service::retry_delay(6) == seconds(300));
-    CHECK(service::retry_delay(1000) == seconds(300));
-}
 
 TEST_CASE("the boot kill-switch is wanted only with autoconnect and ks_default", "[service]") {
     core::Config config;
