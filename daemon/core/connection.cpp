@@ -9,6 +9,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -31,6 +32,10 @@ std::int64_t now_unix() {
 constexpr std::size_t max_attempts = 3;
 /// How long a new tunnel may take to complete its first handshake.
 constexpr auto handshake_limit = 5000ms;
+/// While waiting for it: how often WireGuard's status is read, and how often a
+/// packet is sent into the tunnel to start (or retry) the handshake.
+constexpr auto handshake_poll = 5ms;
+constexpr auto handshake_nudge = 100ms;
 /// `--fastest ping`: probes per server list and per-probe deadline.
 constexpr std::size_t max_probes = 2000;
 constexpr auto probe_timeout = 1000ms;
@@ -448,18 +453,6 @@ asio::awaitable<Result<void>> Connection::try_server(ProtonStack& stack, ChosenS
     if (params.ks) {
         if (auto r = apply_firewall(firewall::Mode::connected, &server, spec.ifname); !r) co_return r.error();
     }
-    tunnel::WgQuickConf conf;
-    conf.private_key = spec.private_key;
-    conf.address = spec.address;
-    conf.dns = params.dns ? spec.dns_servers : std::vector<std::string>{};
-    conf.peer_public_key = spec.peer_public_key;
-    conf.endpoint = spec.endpoint;
-    conf.persistent_keepalive = spec.persistent_keepalive;
-    if (auto dir = ensure_private_dir(config_.wireguard_dir()); dir) {
-        auto file = config_.wireguard_dir() / (spec.ifname + ".conf");
-        if (auto w = write_file_atomic(file, tunnel::render_wg_quick_conf(conf), 0600); !w)
-            log::warn("connect", "cannot write ", file.string(), ": ", w.error().message);
-    }
     server_ = server;
     params_ = params;
     if (!params.ks && killswitch_) {
@@ -473,20 +466,48 @@ asio::awaitable<Result<void>> Connection::try_server(ProtonStack& stack, ChosenS
     set_state(State::connected, (attempt == Attempt::recovery ? "reconnected to " : "connected to ") + server.name);
     agent::AgentLogin agent_login{server.domain, cert->certificate_pem, stack.certificates().key().private_pem()};
     forwarding_.start(spec.ifname, std::move(agent_login));
+    // Let the port request and qBittorrent's login go out before the file is
+    // written: a write that is synced to disk can take tens of milliseconds.
+    co_await asio::post(executor_, asio::use_awaitable);
+    tunnel::WgQuickConf conf;
+    conf.private_key = spec.private_key;
+    conf.address = spec.address;
+    conf.dns = params.dns ? spec.dns_servers : std::vector<std::string>{};
+    conf.peer_public_key = spec.peer_public_key;
+    conf.endpoint = spec.endpoint;
+    conf.persistent_keepalive = spec.persistent_keepalive;
+    if (auto dir = ensure_private_dir(config_.wireguard_dir()); dir) {
+        auto file = config_.wireguard_dir() / (spec.ifname + ".conf");
+        if (auto w = write_file_atomic(file, tunnel::render_wg_quick_conf(conf), 0600); !w)
+            log::warn("connect", "cannot write ", file.string(), ": ", w.error().message);
+    }
     co_return Result<void>{};
 }
 
 asio::awaitable<bool> Connection::wait_for_handshake(std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
+    auto const start = std::chrono::steady_clock::now();
+    auto const deadline = start + limit;
+    auto next_nudge = start;
+    asio::steady_timer timer(executor_);
     while (std::chrono::steady_clock::now() < deadline) {
+        // WireGuard reports the handshake as soon as the server's answer is in,
+        // a round trip before a ping through the tunnel could come back.
         auto st = ports_.tunnel.status();
         if (st && st->last_handshake > 0) co_return true;
-        // A packet into the tunnel makes WireGuard start its handshake now.
-        net::PingOptions opts;
-        opts.timeout = 100ms;
-        std::vector<std::string> gateway{std::string(tunnel::default_gateway)};
-        auto r = co_await net::ping_all(executor_, std::move(gateway), opts);
-        if (r && !r->rtt.empty() && r->rtt[0]) co_return true;
+        if (std::chrono::steady_clock::now() >= next_nudge) {
+            // A packet into the tunnel makes WireGuard start its handshake now
+            // (or try again); its answer is not waited for.
+            net::PingOptions opts;
+            opts.timeout = handshake_poll;
+            std::vector<std::string> gateway{std::string(tunnel::default_gateway)};
+            auto r = co_await net::ping_all(executor_, std::move(gateway), opts);
+            if (r && !r->rtt.empty() && r->rtt[0]) co_return true;
+            next_nudge = std::chrono::steady_clock::now() + handshake_nudge;
+            continue;
+        }
+        timer.expires_after(handshake_poll);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     co_return false;
 }

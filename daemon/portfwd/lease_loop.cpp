@@ -4,16 +4,19 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 
 #include <algorithm>
 #include <exception>
+#include <tuple>
 
 namespace pvpn::portfwd {
 namespace asio = boost::asio;
 namespace json = boost::json;
+using namespace asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -151,13 +154,17 @@ struct LeaseLoop::Impl {
         while (!stopped) {
             Millis wait{0};
             auto const lifetime = options.lifetime;
-            auto tcp = co_await mapper->map(Protocol::tcp, lifetime);
+            // TCP and UDP at once: the port is known after one round trip, not two.
+            auto tcp_request = mapper->map(Protocol::tcp, lifetime);
+            auto udp_request = mapper->map(Protocol::udp, lifetime);
+            auto both = std::move(tcp_request) && std::move(udp_request);
+            auto replies = co_await std::move(both);
             if (stopped) break;
+            auto const& tcp = std::get<0>(replies);
+            auto const& udp = std::get<1>(replies);
             if (!tcp) {
                 wait = failed(tcp.error(), ++failures);
             } else {
-                auto udp = co_await mapper->map(Protocol::udp, lifetime);
-                if (stopped) break;
                 failures = 0;
                 auto const lifetime_granted = granted(*tcp, udp);
                 wait = next_renew(options.renew, lifetime_granted);

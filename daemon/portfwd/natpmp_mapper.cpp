@@ -17,8 +17,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace pvpn::portfwd {
 namespace asio = boost::asio;
@@ -44,8 +46,7 @@ struct Handle {
 class NatpmpMapper final : public PortMapper {
 public:
     NatpmpMapper(asio::any_io_executor executor, NatpmpOptions options, in_addr gateway, in_addr local)
-        : executor_(std::move(executor)), options_(std::move(options)), gateway_(gateway), local_(local),
-          timer_(executor_) {}
+        : executor_(std::move(executor)), options_(std::move(options)), gateway_(gateway), local_(local) {}
 
     asio::awaitable<MapResult<Mapping>> map(Protocol protocol, std::chrono::seconds lifetime) override {
         int const op = natpmp_opcode(protocol);
@@ -65,11 +66,19 @@ public:
 
     void cancel() override {
         cancelled_ = true;
-        timer_.cancel();
-        if (descriptor_) descriptor_->cancel();
+        for (auto* request : in_flight_) {
+            request->timer.cancel();
+            request->descriptor.cancel();
+        }
     }
 
 private:
+    /// A request under way: what cancel() must wake.
+    struct InFlight {
+        asio::posix::stream_descriptor& descriptor;
+        asio::steady_timer& timer;
+    };
+
     MapError cancelled() const { return {MapFailure::cancelled, "NAT-PMP request cancelled"}; }
 
     std::string where() const { return options_.gateway + ":" + std::to_string(NATPMP_PORT); }
@@ -106,15 +115,10 @@ private:
     }
 
     /// Sends one request (opcode 0, or a mapping with `lifetime`) and waits
-    /// for its reply, letting libnatpmp retransmit until the deadline.
+    /// for its reply, letting libnatpmp retransmit until the deadline. Each
+    /// request has its own socket, so several may run at once.
     asio::awaitable<MapResult<natpmpresp_t>> exchange(int op, std::uint32_t lifetime) {
         if (cancelled_) co_return cancelled();
-        if (busy_) co_return MapError{MapFailure::local, "another NAT-PMP request is in progress"};
-        busy_ = true;
-        struct Idle {
-            bool& busy;
-            ~Idle() { busy = false; }
-        } idle{busy_};
 
         in_addr_t const gateway = gateway_.s_addr;
         Handle handle;
@@ -129,15 +133,17 @@ private:
         if (auto b = bind_to_tunnel(handle.h.s); !b) co_return b.error();
 
         asio::posix::stream_descriptor descriptor(executor_, handle.h.s);
+        asio::steady_timer timer(executor_);
+        InFlight request{descriptor, timer};
+        in_flight_.push_back(&request);
         struct Release {
-            asio::posix::stream_descriptor& d;
-            asio::posix::stream_descriptor*& current;
+            InFlight* request;
+            std::vector<InFlight*>& in_flight;
             ~Release() {
-                current = nullptr;
-                d.release();  // libnatpmp closes the socket
+                in_flight.erase(std::find(in_flight.begin(), in_flight.end(), request));
+                request->descriptor.release();  // libnatpmp closes the socket
             }
-        } release{descriptor, descriptor_};
-        descriptor_ = &descriptor;
+        } release{&request, in_flight_};
 
         errno = 0;
         rc = op == 0 ? sendpublicaddressrequest(&handle.h)
@@ -163,9 +169,9 @@ private:
             if (getnatpmprequesttimeout(&handle.h, &tv) == 0)
                 wait = std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
             wait = std::clamp<std::chrono::steady_clock::duration>(wait, 1ms, deadline - now);
-            timer_.expires_after(wait);
+            timer.expires_after(wait);
             co_await (descriptor.async_wait(asio::posix::descriptor_base::wait_read, use_tuple) ||
-                      timer_.async_wait(use_tuple));
+                      timer.async_wait(use_tuple));
             if (cancelled_) co_return cancelled();
         }
     }
@@ -174,10 +180,8 @@ private:
     NatpmpOptions options_;
     in_addr gateway_;
     in_addr local_;
-    asio::steady_timer timer_;
-    asio::posix::stream_descriptor* descriptor_ = nullptr;  ///< Of the request in progress.
+    std::vector<InFlight*> in_flight_;
     bool cancelled_ = false;
-    bool busy_ = false;
 };
 
 } // namespace

@@ -62,8 +62,8 @@ public:
     virtual ~PortMapper() = default;
 
     /// Maps "any" port for `protocol` (private 0, public 0, as Proton's
-    /// clients ask) for `lifetime`; the same request renews the mapping. One
-    /// request at a time.
+    /// clients ask) for `lifetime`; the same request renews the mapping.
+    /// Requests may run at once (the lease asks for TCP and UDP together).
     virtual boost::asio::awaitable<MapResult<Mapping>> map(Protocol protocol, std::chrono::seconds lifetime) = 0;
 
     /// Asks for the gateway's public address (NAT-PMP opcode 0).

@@ -25,6 +25,7 @@ USAGE = """scripts/lab COMMAND
                             "null" deletes it), e.g. `knob require_2fa true`
   kill SLUG | revive SLUG   make server SLUG go silent / come back (same key, same peers)
   slow SLUG MS [LOSS%]      add MS ms of RTT and LOSS% loss to server SLUG (0 0 = normal)
+  slow api MS               add MS ms of RTT to the Proton API stand-in (0 = normal)
   natpmp-port SLUG PORT     the public port server SLUG's NAT-PMP gateway hands out
   api down|up               stop / start the Proton API stand-in
   sentinel start|stop|report [--allow-lan] [--allow CIDR]... [--since UNIX_TIME]
@@ -106,7 +107,15 @@ def cmd_sentinel(d, args):
 
 def cmd_slow(d, args):
     if len(args) not in (2, 3):
-        raise LabError("usage: scripts/lab slow SLUG MS [LOSS%]")
+        raise LabError("usage: scripts/lab slow SLUG MS [LOSS%] | slow api MS")
+    if args[0] == "api":
+        L.load_lab(d)
+        ms = float(args[1])
+        if ms < 0 or len(args) == 3:
+            raise LabError("usage: scripts/lab slow api MS (MS >= 0)")
+        services.slow_api(d, ms)
+        print("api: +%g ms RTT" % ms)
+        return
     s = L.server_by_slug(d, args[0])
     ms, loss = float(args[1]), float(args[2]) if len(args) == 3 else 0.0
     if ms < 0 or not 0 <= loss <= 100:

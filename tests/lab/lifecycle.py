@@ -216,6 +216,7 @@ def reset(d):
     lab = load_lab(d)
     catalog = lab["servers"]
     sentinel.stop_capture(d)
+    services.delay_link_off(d)
     if os.path.exists(sentinel.pcap_path(d.state)):
         os.unlink(sentinel.pcap_path(d.state))
     # Their state is thrown away anyway: a short grace period keeps reset fast.

@@ -32,6 +32,9 @@ OUTSIDE4, OUTSIDE6 = "198.51.100.20", "2001:db8:2::20"
 API_IF, API_PEER_IF = "pvla0", "pvli-a0"
 API_GW4, API_IP = "198.51.100.9", "198.51.100.10"
 API_HOST = "vpn-api.lab.test"
+# The delay link (delay_link.py) in pvl-inet: what policy routing sends to table 97 goes through
+# its TUN device and comes back `api.delay_ms` later (`scripts/lab slow api MS`).
+DELAY_IF, DELAY_TABLE = "pvlid0", 97
 
 # Servers: pvl-inet holds 203.0.113.1 on every server link and routes entry/exit /32s to it.
 SERVER_GW4 = "203.0.113.1"

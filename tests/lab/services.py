@@ -3,14 +3,16 @@ the Proton API stand-in (the last two are the API engineer's programs under test
 import os
 import subprocess
 
+import knobs
 import plan as P
-from proc import LabError, spawn
+from proc import LabError, ipb, is_running, nsrun, spawn, stop, wait_until
 
 PY = "/usr/bin/python3"
 API_DIR = os.path.join(P.LAB_DIR, "api")
 PKI = os.path.join(API_DIR, "pki.py")
 API_SERVER = os.path.join(API_DIR, "server.py")
 HOSTSVC = os.path.join(P.LAB_DIR, "hostsvc.py")
+DELAY_LINK = os.path.join(P.LAB_DIR, "delay_link.py")
 
 
 def isp_dns_argv(dirs, servers):
@@ -89,3 +91,31 @@ def start_api(dirs):
 
 def api_listeners():
     return [(P.API_NS, "tcp", P.API_IP, 443)]
+
+
+def slow_api(dirs, ms):
+    """Add ms of round-trip time to the API (its answers go through the delay link); 0: direct."""
+    knobs.set_knob(dirs.state, "api.delay_ms", ms or None)
+    if not ms:
+        delay_link_off(dirs)
+        return
+    if not is_running(dirs, "delay-link"):
+        spawn(dirs, "delay-link", P.INET_NS, [PY, DELAY_LINK, "--state", dirs.state,
+                                              "--ifname", P.DELAY_IF])
+        wait_until(lambda: "UP" in nsrun(P.INET_NS, ["ip", "-o", "link", "show", P.DELAY_IF],
+                                         check=False), 5, "the delay link " + P.DELAY_IF)
+    ipb(P.INET_NS, ["route replace default dev %s table %d" % (P.DELAY_IF, P.DELAY_TABLE)])
+    if P.API_PEER_IF not in _delay_rules():
+        ipb(P.INET_NS, ["rule add iif %s lookup %d pref %d"
+                        % (P.API_PEER_IF, P.DELAY_TABLE, P.DELAY_TABLE)])
+
+
+def _delay_rules():
+    return nsrun(P.INET_NS, ["ip", "rule", "show", "pref", str(P.DELAY_TABLE)])
+
+
+def delay_link_off(dirs):
+    """Nothing goes through the delay link any more (every rule to its table goes) and it stops."""
+    while "lookup" in _delay_rules():
+        ipb(P.INET_NS, ["rule del pref %d" % P.DELAY_TABLE])
+    stop(dirs, ["delay-link"])

@@ -38,7 +38,8 @@ def write_lab_config(lab, extra=""):
 class Pvpnd:
     """pvpnd running in the lab's client namespace."""
 
-    def __init__(self):
+    def __init__(self, run_dir=RUN_DIR):
+        self.run_dir = run_dir
         self.log_path = os.path.join(STATE, "logs", "pvpnd.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
         self.proc = None
@@ -47,7 +48,7 @@ class Pvpnd:
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", CLIENT, binary("pvpnd"), "--socket", SOCKET, "--config-dir", CONFIG_DIR,
-             "--run-dir", RUN_DIR, "--resolv-backup", RESOLV_BACKUP, "--verbose"],
+             "--run-dir", self.run_dir, "--resolv-backup", RESOLV_BACKUP, "--verbose"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
         labtools.wait_for(lambda: self.answers(), 15, "pvpnd to answer on " + SOCKET)
@@ -78,6 +79,22 @@ class Pvpnd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+
+def fresh_pvpnd(lab, extra_config="", run_dir=RUN_DIR):
+    """A new pvpnd in pvl-client with nothing cached (no session, server list or certificate), its
+    config.ini pointing at the lab's Proton (plus extra_config lines), no account settings yet."""
+    for d in (CONFIG_DIR, run_dir):
+        if os.path.isdir(d):
+            for root, dirs, files in os.walk(d, topdown=False):
+                for f in files:
+                    os.unlink(os.path.join(root, f))
+                for x in dirs:
+                    os.rmdir(os.path.join(root, x))
+    if os.path.exists(RESOLV_BACKUP):
+        os.unlink(RESOLV_BACKUP)
+    write_lab_config(lab, extra_config)
+    return Pvpnd(run_dir).start()
 
 
 def pvpn(*args, check=True, timeout=60, input=None):
