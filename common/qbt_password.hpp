@@ -14,9 +14,10 @@
 
 namespace pvpn {
 
+/// qBittorrent's parameters (Utils::Password::PBKDF2 in its source).
 inline constexpr int qbt_pbkdf2_iterations = 100000;
-inline constexpr std::size_t qbt_salt_bytes = 16;
-inline constexpr std::size_t qbt_key_bytes = 64;
+inline constexpr std::size_t qbt_salt_bytes = 16;  ///< Four random 32-bit words.
+inline constexpr std::size_t qbt_key_bytes = 64;   ///< The SHA-512 output size.
 
 /// "@ByteArray(<b64 salt>:<b64 key>)" for `password` with `salt`.
 std::string qbt_password_hash(std::string_view password, ByteView salt);

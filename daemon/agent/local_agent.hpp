@@ -35,6 +35,7 @@ struct AgentLogin {
 /// Makes a channel for a login (a new one for every attempt and certificate).
 using ChannelFactory = std::function<Result<std::unique_ptr<AgentChannel>>(AgentLogin const&)>;
 
+/// How the session behaves: what it asks for and how often it talks.
 struct AgentOptions {
     Features features;                            ///< Sent with features-set after every open.
     std::chrono::milliseconds poll{30'000};       ///< status-get period; an answer must come within it.

@@ -22,6 +22,7 @@
 
 namespace pvpn::agent {
 
+/// Where the channel connects from and to, and whom it trusts.
 struct TlsChannelOptions {
     std::string interface;                          ///< The tunnel device; "" = no device binding.
     std::string local_address;                      ///< The tunnel address to connect from; "" = any.

@@ -141,6 +141,7 @@ void Forwarding::stop() {
     if (lease_) lease_->stop();
     if (sync_) sync_->stop();
     agent_.reset();
+    agent_off_.clear();
     lease_.reset();
     sync_.reset();
 }

@@ -29,6 +29,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pvpn::qbt {
@@ -58,6 +59,7 @@ struct SetupEnv {
 /// The real system: /proc, /etc/systemd/system and the password database.
 SetupEnv system_setup_env();
 
+/// What qbittorrent.setup.v1 was asked to do.
 struct WebUiRequest {
     std::optional<std::filesystem::path> conf;  ///< Given by the user; else found.
     std::string hint_user;                      ///< The client's SUDO_USER, if any.
@@ -69,6 +71,7 @@ struct WebUiRequest {
     bool dry_run = false;                       ///< Only report what would be done.
 };
 
+/// What setup_webui() found and did.
 struct WebUiReport {
     std::filesystem::path conf;      ///< The file looked at (empty: none found).
     std::string owner;               ///< The user it belongs to (qbittorrent-nox's user).

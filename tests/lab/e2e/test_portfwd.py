@@ -121,7 +121,8 @@ def test_p2p_connect_forwards_a_port_and_qbittorrent_listens_on_it(lab, pvpnd):
     # The forward is real: the outside host reaches qBittorrent through the server's exit IP.
     assert reachable_from_outside(ch, port)
     human = pvpn("status").stdout
-    assert str(port) in human
+    assert re.search(r"Port forward: %d udp/tcp, expires in \d+ s, renewed \d+ s ago" % port, human), human
+    assert "listen port %d (the forwarded port), in sync, 0 active torrents" % port in human, human
 
     pvpn("disconnect")
     assert status()["port_forwarding"]["state"] == "off"
