@@ -1,4 +1,5 @@
 // The service helpers: the boot kill-switch's policy.
+#include "catch_result.hpp"
 #include "daemon/service/boot_killswitch.hpp"
 #include "temp_dir.hpp"
 
