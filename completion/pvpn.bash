@@ -38,6 +38,7 @@ _pvpn() {
     --dns | --ks | --qb-enable | --qb-bind-interface | --ks-default | --dns-default | --allow-lan)
         COMPREPLY=($(compgen -W "true false" -- "$cur")); return ;;
     --session-dir) _filedir -d; return ;;
+    --qb-conf) _filedir conf; return ;;
     -t | --threshold | --threshold-default | -l | --latency-cutoff | --hv-token | --wireguard-port | \
         --proton-user | --proton-pass | --proton-2fa | --qb-url | --qb-user | --qb-pass)
         return ;;
@@ -48,7 +49,7 @@ _pvpn() {
     "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
     init)
         flags="--proton --qb --network --proton-user --proton-pass --proton-2fa --wireguard-port
-            --session-dir --qb-enable --qb-url --qb-user --qb-pass --qb-bind-interface
+            --session-dir --qb-enable --qb-url --qb-user --qb-pass --qb-bind-interface --qb-conf
             --ks-default --dns-default --threshold-default --allow-lan" ;;
     connect | c)
         flags="-c --cc --sc --p2p -f --fastest -t --threshold -l --latency-cutoff --dns --ks --hv-token" ;;
