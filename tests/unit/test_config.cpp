@@ -8,7 +8,9 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 
 using namespace pvpn;
 using namespace pvpn::core;
@@ -508,4 +510,21 @@ TEST_CASE("the default config dir is under HOME", "[config]") {
     char const* home = std::getenv("HOME");
     if (home && *home) CHECK(default_config_dir() == fs::path(home) / ".pvpn-cli" / "pvpn");
     CHECK(default_config_dir().filename() == "pvpn");
+}
+
+TEST_CASE("pvpn.conf(5) and docs/config.md describe every key of the schema", "[config]") {
+    auto read = [](char const* rel) {
+        std::ifstream in(std::string(PVPN_SOURCE_DIR) + "/" + rel);
+        REQUIRE(in);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    };
+    auto const man = read("docs/man/pvpn.conf.5");
+    auto const md = read("docs/config.md");
+    for (auto const& k : config_schema()) {
+        INFO(std::string(k.section) + "." + std::string(k.key));
+        CHECK(man.find("\n.B " + std::string(k.key) + "\n") != std::string::npos);
+        CHECK(md.find("`" + std::string(k.key) + "`") != std::string::npos);
+    }
 }
