@@ -3,6 +3,7 @@
 Short monitor settings keep the tests quick: a check every second, three bad ones reconnect, 300 ms is
 too slow, and a backoff never waits more than 4 s.
 """
+import json
 import os
 import re
 import signal
@@ -11,7 +12,7 @@ import time
 
 import labtools
 from labtools import STATE, whoami
-from pvpn_lab import CLIENT, Pvpnd, init_lab_account, pvpn, status, write_lab_config
+from pvpn_lab import CLIENT, SOCKET, Pvpnd, binary, init_lab_account, pvpn, status, write_lab_config
 from test_portfwd import init_qb, pf_active, qb_follows, reachable_from_outside, server, wait_status
 
 INTERVAL, FAILURES = 1, 3
@@ -57,8 +58,19 @@ def test_dead_server_is_rotated_away_and_port_and_qbittorrent_follow(lab, pvpnd)
     assert st["monitor"]["state"] == "ok"
 
     labtools.lab("sentinel", "start")
-    labtools.lab("kill", ch["slug"])
-    st = wait_status(connected_elsewhere("CH#1"), NOTICE_AND_MOVE, "pvpn to move away from the dead CH#1")
+    watch = subprocess.Popen(["ip", "netns", "exec", CLIENT, binary("pvpn"), "--socket", SOCKET, "--json", "status",
+                              "--watch"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        labtools.lab("kill", ch["slug"])
+        st = wait_status(connected_elsewhere("CH#1"), NOTICE_AND_MOVE, "pvpn to move away from the dead CH#1")
+    finally:
+        watch.terminate()
+        events = [json.loads(line) for line in watch.communicate(timeout=10)[0].splitlines() if line.strip()]
+    # A script watching the socket heard the bad checks, the reconnect and each state change.
+    monitor = [e["monitor"] for e in events if e["type"] == "monitor"]
+    assert monitor.count("degraded") >= FAILURES and "reconnect" in monitor, events
+    states = [e["state"] for e in events if e["type"] == "state"]
+    assert states[:1] == ["reconnecting"] and states[-1] == "connected", events
     # Another server matching the same filters (P2P), and the monitor says why it moved.
     assert st["server"]["name"] == "NL#2"
     assert "p2p" in st["server"]["features"]
