@@ -12,6 +12,7 @@
 
 namespace pvpn::core {
 
+/// One logical server with the physical server picked for it.
 struct ChosenServer {
     std::string name, entry_country, exit_country, city, entry_ip, domain, public_key;
     std::uint32_t features = 0;
@@ -26,6 +27,7 @@ boost::json::object server_status_json(ChosenServer const& server);
 
 /// Every field, for <run_dir>/connection.json (public data only).
 boost::json::object server_record(ChosenServer const& server);
+/// The inverse of server_record; Errc::internal naming the bad field.
 Result<ChosenServer> parse_server_record(boost::json::value const& record);
 
 } // namespace pvpn::core

@@ -44,7 +44,9 @@
 
 namespace pvpn::core {
 
+/// The connection's states (see the file comment); `error` is blocked-on-error.
 enum class State { disconnected, connecting, connected, reconnecting, disconnecting, error };
+/// The state's name in status.v1 and events.
 std::string_view state_name(State state);
 
 /// The system ports the connection drives (the Proton side is built from
@@ -56,8 +58,10 @@ struct Ports {
     health::Probe& probe;  ///< The monitor's checks of the running tunnel.
 };
 
+/// The state machine; see the file comment.
 class Connection {
 public:
+    /// Receives watch.v1 events.
     using Publisher = std::function<void(boost::json::object event)>;
 
     /// `resume_file` is <run_dir>/connection.json (see resume.hpp).
@@ -70,9 +74,13 @@ public:
     /// [service] autoconnect and nothing to resume, connects.
     boost::asio::awaitable<void> startup();
 
+    /// connect.v1: supersedes whatever runs; the status once connected, or why not.
     boost::asio::awaitable<Result<boost::json::value>> connect(boost::json::object const& params);
+    /// disconnect.v1: supersedes a connect or reconnect; the connection is no longer wanted.
     boost::asio::awaitable<Result<boost::json::value>> disconnect(boost::json::object const& params);
+    /// list.v1: the matching servers, ranked.
     boost::asio::awaitable<Result<boost::json::value>> list(boost::json::object const& params);
+    /// status.v1 (docs/rpc.md).
     boost::json::object status();
 
     /// The underlay changed (a link went down or up, an address came or
@@ -80,6 +88,7 @@ public:
     /// once, and ends a backoff wait early.
     void on_link_change(net::LinkEvent const& event);
 
+    /// The current state.
     State state() const { return state_; }
 
 private:

@@ -16,6 +16,7 @@
 
 namespace pvpn::core {
 
+/// The connection a restarted pvpnd should have.
 struct ResumeState {
     ConnectParams params;                ///< Without the one-time twofa and hv_token.
     std::optional<ChosenServer> server;  ///< The server it was connected to, if any.

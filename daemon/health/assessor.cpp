@@ -9,15 +9,6 @@ std::chrono::milliseconds probe_timeout(Settings const& settings) {
     return std::clamp<std::chrono::milliseconds>(2 * settings.latency_threshold, 1000ms, 10000ms);
 }
 
-std::string_view health_name(Health health) {
-    switch (health) {
-    case Health::healthy: return "healthy";
-    case Health::degraded: return "degraded";
-    case Health::reconnect: return "reconnect";
-    }
-    return "degraded";
-}
-
 void Assessor::reset() {
     failures_ = 0;
     last_rx_.reset();

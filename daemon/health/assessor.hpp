@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 
 namespace pvpn::health {
 
@@ -32,7 +31,7 @@ inline constexpr std::chrono::seconds handshake_stale{180};
 /// answer still shows its RTT), at least 1 s, at most 10 s.
 std::chrono::milliseconds probe_timeout(Settings const& settings);
 
-/// One check's measurements.
+/// One check's measurements (from a Probe).
 struct Sample {
     /// The gateway's echo round trip; nullopt: no answer within the timeout.
     std::optional<std::chrono::microseconds> rtt;
@@ -42,21 +41,22 @@ struct Sample {
     std::uint64_t rx_bytes = 0;                     ///< Received so far on the tunnel.
 };
 
+/// What a check says about the tunnel.
 enum class Health {
     healthy,    ///< The check was good.
     degraded,   ///< Bad, but fewer than `failures` in a row.
     reconnect,  ///< `failures` bad checks in a row (or the device is gone).
 };
 
-/// "healthy", "degraded" or "reconnect".
-std::string_view health_name(Health health);
-
+/// The judgement of one check.
 struct Verdict {
     Health health = Health::healthy;
     int failures = 0;     ///< Bad checks in a row, this one included.
     std::string reason;   ///< Why this check was bad; empty when it was good.
 };
 
+/// Keeps the count of bad checks in a row (and whether bytes still arrive)
+/// across the checks of one tunnel.
 class Assessor {
 public:
     explicit Assessor(Settings settings) : settings_(settings) {}

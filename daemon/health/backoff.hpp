@@ -8,6 +8,7 @@
 
 namespace pvpn::health {
 
+/// The shape of the waits.
 struct BackoffPolicy {
     std::chrono::milliseconds first{2000};  ///< The wait after the first failed round.
     std::chrono::milliseconds cap{300000};  ///< No wait is longer ([monitor] backoff_max).
@@ -15,6 +16,7 @@ struct BackoffPolicy {
     double jitter = 0.2;                    ///< +-20 % around the nominal wait.
 };
 
+/// The waits of one stretch of failed rounds.
 class Backoff {
 public:
     explicit Backoff(BackoffPolicy policy = {}) : policy_(policy) {}
@@ -29,7 +31,7 @@ public:
     /// Failed rounds since the last reset.
     int rounds() const { return rounds_; }
 
-    BackoffPolicy const& policy() const { return policy_; }
+    /// Takes effect from the next wait on (the rounds so far still count).
     void set_policy(BackoffPolicy policy) { policy_ = policy; }
 
 private:

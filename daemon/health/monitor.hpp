@@ -27,8 +27,10 @@ struct Report {
     std::optional<std::chrono::microseconds> rtt;   ///< The gateway's answer, if any.
 };
 
+/// The driver; see the file comment.
 class Monitor {
 public:
+    /// Hears every check's result (on the event loop).
     using Listener = std::function<void(Report const&)>;
 
     /// `probe` must outlive the monitor.
@@ -44,6 +46,7 @@ public:
     /// Checks at once instead of at the next tick (the network changed).
     void check_now();
 
+    /// Whether checks are scheduled.
     bool running() const { return running_; }
     /// The last check since start(), if any.
     std::optional<Report> const& last() const { return last_; }

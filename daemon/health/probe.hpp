@@ -11,6 +11,7 @@
 
 namespace pvpn::health {
 
+/// One check of the running tunnel.
 class Probe {
 public:
     virtual ~Probe() = default;

@@ -16,6 +16,7 @@
 
 namespace pvpn::health {
 
+/// Servers that failed lately, by name, with when.
 class RecentFailures {
 public:
     /// A failure older than `memory` is forgotten.
@@ -25,6 +26,7 @@ public:
     void failed(std::string const& server, std::int64_t now);
     /// `server` works again.
     void succeeded(std::string const& server) { failed_.erase(server); }
+    /// Forgets every failure (a round where all failed points at the network, not the servers).
     void clear() { failed_.clear(); }
 
     /// Positions into `names` (ranked best first): servers without a recent

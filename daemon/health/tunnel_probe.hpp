@@ -12,12 +12,14 @@
 
 namespace pvpn::health {
 
+/// Probes the tunnel that `tunnel` has up.
 class TunnelProbe final : public Probe {
 public:
     /// `tunnel` must outlive the probe; `gateway` is an IPv4 address in the tunnel.
     TunnelProbe(boost::asio::any_io_executor executor, tunnel::Tunnel& tunnel,
                 std::string gateway = tunnel::default_gateway);
 
+    /// An echo to the gateway, then the peer's handshake time and rx counter.
     boost::asio::awaitable<Sample> sample(std::chrono::milliseconds timeout) override;
 
 private:

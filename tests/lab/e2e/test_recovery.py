@@ -3,6 +3,7 @@
 Short monitor settings keep the tests quick: a check every second, three bad ones reconnect, 300 ms is
 too slow, and a backoff never waits more than 4 s.
 """
+import json
 import os
 import re
 import signal
@@ -11,7 +12,7 @@ import time
 
 import labtools
 from labtools import STATE, whoami
-from pvpn_lab import CLIENT, Pvpnd, init_lab_account, pvpn, status, write_lab_config
+from pvpn_lab import CLIENT, SOCKET, Pvpnd, binary, init_lab_account, pvpn, status, write_lab_config
 from test_portfwd import init_qb, pf_active, qb_follows, reachable_from_outside, server, wait_status
 
 INTERVAL, FAILURES = 1, 3
@@ -19,6 +20,14 @@ MONITOR = "\n[monitor]\ninterval = %d\nfailures = %d\nlatency_threshold = 300\nb
 # One connect: at most three servers, each with a 5 s handshake wait, plus the API and the port.
 ONE_CONNECT = 20
 NOTICE_AND_MOVE = INTERVAL * FAILURES + ONE_CONNECT + 5  # a bound to wait for, with slack for a loaded machine
+
+
+def connect_with_killswitch(*args):
+    """connect --ks true, after one connect without it: that logs in and caches the server list and the
+    certificate, since a kill-switch armed before the login also blocks the lookup of the API's name."""
+    pvpn("connect", *args)
+    pvpn("disconnect", "--ks", "false")
+    pvpn("connect", *args, "--ks", "true")
 
 
 def connected_elsewhere(name):
@@ -42,15 +51,26 @@ def test_dead_server_is_rotated_away_and_port_and_qbittorrent_follow(lab, pvpnd)
     init_lab_account(lab)
     init_qb(lab)
     ch, nl = server(lab, "CH#1"), server(lab, "NL#2")
-    pvpn("connect", "--p2p", "--fastest", "api", "--ks", "true")
+    connect_with_killswitch("--p2p", "--fastest", "api")
     st = wait_status(pf_active, 10, "port forwarding on CH#1")
     assert st["server"]["name"] == "CH#1"
     assert qb_follows(lab, st["port_forwarding"]["port"], 5.0)
     assert st["monitor"]["state"] == "ok"
 
     labtools.lab("sentinel", "start")
-    labtools.lab("kill", ch["slug"])
-    st = wait_status(connected_elsewhere("CH#1"), NOTICE_AND_MOVE, "pvpn to move away from the dead CH#1")
+    watch = subprocess.Popen(["ip", "netns", "exec", CLIENT, binary("pvpn"), "--socket", SOCKET, "--json", "status",
+                              "--watch"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        labtools.lab("kill", ch["slug"])
+        st = wait_status(connected_elsewhere("CH#1"), NOTICE_AND_MOVE, "pvpn to move away from the dead CH#1")
+    finally:
+        watch.terminate()
+        events = [json.loads(line) for line in watch.communicate(timeout=10)[0].splitlines() if line.strip()]
+    # A script watching the socket heard the bad checks, the reconnect and each state change.
+    monitor = [e["monitor"] for e in events if e["type"] == "monitor"]
+    assert monitor.count("degraded") >= FAILURES and "reconnect" in monitor, events
+    states = [e["state"] for e in events if e["type"] == "state"]
+    assert states[:1] == ["reconnecting"] and states[-1] == "connected", events
     # Another server matching the same filters (P2P), and the monitor says why it moved.
     assert st["server"]["name"] == "NL#2"
     assert "p2p" in st["server"]["features"]
@@ -58,8 +78,8 @@ def test_dead_server_is_rotated_away_and_port_and_qbittorrent_follow(lab, pvpnd)
     assert "gateway" in st["monitor"]["last_reason"], st["monitor"]
     assert st["killswitch"]["active"] and st["killswitch"]["mode"] == "connected"
 
-    # Traffic flows through NL#2: the behind host sees NL#2's exit address.
-    assert whoami("pvl-client", lab["behind_ip"], timeout=5).startswith(nl["exit_ip"])
+    # Traffic flows through NL#2: the behind host sees it come from NL#2.
+    assert whoami("pvl-client", lab["behind_ip"], timeout=5).startswith(nl["behind_leg_ip"])
     # NL#2's port is forwarded, qBittorrent listens on it, and the outside reaches it.
     st = wait_status(lambda s: pf_active(s) and s["port_forwarding"]["port"] == nl["natpmp_default_port"], 15,
                      "NL#2's forwarded port")
@@ -81,7 +101,7 @@ def test_slow_server_is_left_for_a_faster_one(lab, pvpnd):
     st = wait_status(connected_elsewhere("CH#1"), NOTICE_AND_MOVE, "pvpn to leave the slow CH#1")
     assert st["server"]["name"] == "NL#2"
     assert "over the 300 ms threshold" in st["monitor"]["last_reason"], st["monitor"]
-    assert whoami("pvl-client", lab["behind_ip"], timeout=5).startswith(nl["exit_ip"])
+    assert whoami("pvl-client", lab["behind_ip"], timeout=5).startswith(nl["behind_leg_ip"])
     st = wait_status(lambda s: s["monitor"]["state"] == "ok" and s["monitor"]["last_rtt_ms"] is not None, 10,
                      "a good check on NL#2")
     assert st["monitor"]["last_rtt_ms"] < 300
@@ -92,7 +112,7 @@ def test_underlay_link_down_for_a_while_then_up_recovers_without_a_restart(lab, 
     write_lab_config(lab, MONITOR)
     init_lab_account(lab)
     pid = pvpnd.proc.pid
-    pvpn("connect", "--p2p", "--fastest", "api", "--ks", "true")
+    connect_with_killswitch("--p2p", "--fastest", "api")
     assert whoami("pvl-client", lab["behind_ip"], timeout=5)
     labtools.lab("sentinel", "start")
     # The cable is pulled: the client's underlay loses its carrier.
@@ -118,7 +138,7 @@ def test_underlay_link_down_for_a_while_then_up_recovers_without_a_restart(lab, 
 def test_underlay_address_change_keeps_traffic_flowing(lab, pvpnd):
     write_lab_config(lab, MONITOR)
     init_lab_account(lab)
-    pvpn("connect", "--p2p", "--fastest", "api", "--ks", "true")
+    connect_with_killswitch("--p2p", "--fastest", "api")
     assert whoami("pvl-client", lab["behind_ip"], timeout=5)
     c = lab["client"]
     dev, old, new, gateway = c["underlay_if"], c["ipv4"], "192.0.2.9", c["gateway"]
@@ -142,7 +162,7 @@ def test_underlay_address_change_keeps_traffic_flowing(lab, pvpnd):
 def test_all_servers_dead_backs_off_quietly_and_recovers_when_one_returns(lab, pvpnd):
     write_lab_config(lab, MONITOR.replace("failures = 3", "failures = 2"))
     init_lab_account(lab)
-    pvpn("connect", "--p2p", "--fastest", "api", "--ks", "true")
+    connect_with_killswitch("--p2p", "--fastest", "api")
     labtools.lab("sentinel", "start")
     for s in lab["servers"]:
         labtools.lab("kill", s["slug"])
@@ -188,7 +208,7 @@ def test_expired_session_and_certificate_are_renewed_without_dropping_traffic(la
     labtools.lab("knob", "pf_grant_mode", "cert")
     write_lab_config(lab, "natpmp_renew = 2\n" + MONITOR)
     init_lab_account(lab)
-    pvpn("connect", "--p2p", "--fastest", "api", "--ks", "true")
+    pvpn("connect", "--p2p", "--fastest", "api")
     first_expiry = time.time() + 20
     st = wait_status(pf_active, 10, "port forwarding")
     port, name = st["port_forwarding"]["port"], st["server"]["name"]
@@ -204,21 +224,22 @@ def test_expired_session_and_certificate_are_renewed_without_dropping_traffic(la
     gap = ping_gaps(p.stdout)
     assert gap is not None and gap <= 5, "the tunnel dropped %s pings in a row:\n%s" % (gap, p.stdout[-2000:])
 
-    log = open(api_log).read()
-    assert log.count("POST /vpn/v1/certificate 200") >= certs_before + 2, "the certificate was not renewed"
-    assert "POST /auth/refresh 200" in log, "the expired session was not refreshed"
     st = status()
     assert st["state"] == "connected" and st["server"]["name"] == name
     assert st["monitor"]["reconnects"] == 0
-    # The port is still forwarded: the gateway only grants it to a valid certificate.
+    # The port is still forwarded, renewed every 2 s: the gateway grants it only to a valid certificate.
     assert pf_active(st) and st["port_forwarding"]["port"] == port and st["port_forwarding"]["expires_in"] >= 50
+    # What the API saw: certificates asked for again, with a refreshed session.
+    log = open(api_log).read()
+    assert log.count("POST /vpn/v1/certificate 200") >= certs_before + 2, "the certificate was not renewed"
+    assert "POST /auth/refresh 200" in log, "the expired session was not refreshed"
 
 
 def test_pvpnd_restart_resumes_the_connection(lab, pvpnd):
     write_lab_config(lab, MONITOR)
     init_lab_account(lab)
     init_qb(lab)
-    pvpn("connect", "--p2p", "--fastest", "api", "--ks", "true")
+    connect_with_killswitch("--p2p", "--fastest", "api")
     st = wait_status(pf_active, 10, "port forwarding")
     name, port = st["server"]["name"], st["port_forwarding"]["port"]
     labtools.lab("sentinel", "start")
@@ -258,7 +279,7 @@ def test_pvpnd_restart_resumes_the_connection(lab, pvpnd):
 def test_resume_off_leaves_a_restarted_pvpnd_disconnected_and_blocking(lab, pvpnd):
     write_lab_config(lab, MONITOR + "\n[service]\nresume = false\n")
     init_lab_account(lab)
-    pvpn("connect", "--p2p", "--fastest", "api", "--ks", "true")
+    connect_with_killswitch("--p2p", "--fastest", "api")
     pvpnd.kill(signal.SIGTERM)
     d = Pvpnd().start()
     try:
