@@ -242,18 +242,25 @@ def test_nothing_leaks_and_the_lan_stays_reachable_in_every_state(lab, pvpnd, cl
             contained(lab, crash, through=nl["exit_ip"], own=True)
             assert ssh.alive()
 
-            # A restarted pvpnd adopts the rules (blocking, the tunnel it cannot vouch for removed)
-            # and says so.
+            # A restarted pvpnd adopts the rules and, as `[service] resume` (default true) asks, the
+            # tunnel it finds still matching the connection it had; it says so.
             restart = time.time()
             restarted = Pvpnd().start()
-            ks = status()["killswitch"]
-            assert ks["enabled"] and ks["active"] and ks["mode"] == "blocked"
+            st = status()
+            ks = st["killswitch"]
+            assert ks["enabled"] and ks["active"] and ks["mode"] == "connected"
             assert ks["rules"] == "nftables: table inet pvpn"
-            assert "blocking all traffic" in pvpn("status").stdout
-            contained(lab, restart, through=None)
+            assert st["state"] == "connected" and st["server"]["name"] == "NL#2"
+            assert "blocking traffic outside the tunnel" in pvpn("status").stdout
+            contained(lab, restart, through=nl["exit_ip"], own=True)
             assert ssh.alive()
 
-            # Connecting again from the blocked state: no DNS can get out, the API is still reached.
+            # Blocked from here on: connecting again from the blocked state needs no DNS.
+            pvpn("disconnect", "--ks", "true")
+            assert status()["killswitch"]["mode"] == "blocked"
+            assert "blocking all traffic" in pvpn("status").stdout
+
+            # No DNS can get out, the API is still reached.
             again = time.time()
             pvpn("connect", "--ks", "true", "--cc", "NL", "--fastest", "api")
             contained(lab, again, through=nl["exit_ip"], own=True)

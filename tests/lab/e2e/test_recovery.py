@@ -24,7 +24,7 @@ NOTICE_AND_MOVE = INTERVAL * FAILURES + ONE_CONNECT + 5  # a bound to wait for, 
 
 def connect_with_killswitch(*args):
     """connect --ks true, after one connect without it: that logs in and caches the server list and the
-    certificate, since a kill-switch armed before the login also blocks the lookup of the API's name."""
+    certificate, since pvpnd remembers the addresses of the API from it, as it would from a real first connect."""
     pvpn("connect", *args)
     pvpn("disconnect", "--ks", "false")
     pvpn("connect", *args, "--ks", "true")
