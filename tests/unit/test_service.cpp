@@ -1,6 +1,7 @@
 // The service helpers: autoconnect's retry rules and the boot kill-switch's policy.
 #include "daemon/service/autoconnect.hpp"
 #include "daemon/service/boot_killswitch.hpp"
+#include "catch_result.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
