@@ -1,6 +1,7 @@
 // The service helpers: the boot kill-switch's policy.
 #include "catch_result.hpp"
 #include "daemon/service/boot_killswitch.hpp"
+#include "catch_result.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
