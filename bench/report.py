@@ -41,7 +41,7 @@ def fmt(value, unit):
     if unit == "%":
         return "%.3f %%" % value
     if unit == "x":
-        return "%.2fx" % value
+        return "%.2fx" % value if value >= 0.1 else "%.4fx (1/%.0f)" % (value, 1 / value)
     if unit == "":
         return "%.1f" % value if isinstance(value, float) else str(value)
     return "%.1f %s" % (value, unit)
