@@ -114,13 +114,17 @@ class Rpc:
         self.file = self.sock.makefile("rb")
         self.next_id = 0
 
-    def call(self, method, params=None):
+    def call_raw(self, method, params=None):
+        """Sends one request and returns the reply line unparsed (what a timing should cover)."""
         self.next_id += 1
         req = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
         if params is not None:
             req["params"] = params
         self.sock.sendall(json.dumps(req).encode() + b"\n")
-        reply = json.loads(self.file.readline())
+        return self.file.readline()
+
+    def call(self, method, params=None):
+        reply = json.loads(self.call_raw(method, params))
         if "error" in reply:
             raise RuntimeError("%s: %s" % (method, reply["error"]))
         return reply["result"]

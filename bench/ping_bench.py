@@ -119,7 +119,8 @@ def rows(res, rtt):
         Row("fastest by ping: %d candidates, 1 s probe deadline" % res["n"], wall, 1.2, unit="s",
             note="`pvpn list --cc %s --threshold %d --fastest ping`, median of %d; %d of %d answered "
                  "(RTT %d ms), the rest never do" % (res["cc"], res["threshold"], len(res["walls"]),
-                                                     res["answered"], res["n"], rtt)),
+                                                     res["answered"], res["n"], rtt),
+            samples=res["walls"]),
         Row("fastest by ping: sequential `ping -c1 -W1` loop", seq, unit="s",
             note="EXTRAPOLATED: %d of the %d candidates (evenly spread over the ranked list) took %.1f s, "
                  "x %d / %d" % (res["seq_sample"], res["n"], res["seq_s"], res["n"], res["seq_sample"])),

@@ -41,7 +41,7 @@ def fmt(value, unit):
     if unit == "%":
         return "%.3f %%" % value
     if unit == "x":
-        return "%.2fx" % value
+        return "%.2fx" % value if value >= 0.1 else "%.4fx (1/%.0f)" % (value, 1 / value)
     if unit == "":
         return "%.1f" % value if isinstance(value, float) else str(value)
     return "%.1f %s" % (value, unit)
@@ -59,7 +59,14 @@ def table(rows):
                              for k, c in enumerate(line)).rstrip())
         if i == 0:
             out.append("  ".join("-" * w for w in widths))
-    notes = ["- %s: %s" % (r.name, r.note) for r in rows if r.note]
+    notes = []
+    for r in rows:
+        spread = [v for v in r.samples if v is not None]
+        text = r.note
+        if len(spread) > 1:
+            text += "%srange %s .. %s" % ("; " if text else "", fmt(min(spread), r.unit), fmt(max(spread), r.unit))
+        if text:
+            notes.append("- %s: %s" % (r.name, text))
     if notes:
         out += ["", "notes:"] + notes
     return "\n".join(out)

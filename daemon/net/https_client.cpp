@@ -1,6 +1,7 @@
 #include "daemon/net/https_client.hpp"
 
 #include "common/log.hpp"
+#include "daemon/net/gzip.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -34,6 +36,23 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
+
+/// Replaces a gzip-encoded body by its decoded form (and drops Content-Encoding).
+Result<void> decode_body(HttpResponse& res, std::size_t max_body) {
+    auto it = std::find_if(res.headers.begin(), res.headers.end(),
+                           [](auto const& h) { return beast::iequals(h.first, "Content-Encoding"); });
+    if (it == res.headers.end()) return {};
+    if (!beast::iequals(it->second, "gzip")) return fail(Errc::network, "unknown Content-Encoding " + it->second);
+    if (res.body.empty()) {  // HEAD, 304
+        res.headers.erase(it);
+        return {};
+    }
+    auto plain = gunzip(res.body, max_body);
+    if (!plain) return plain.error();
+    res.body = std::move(*plain);
+    res.headers.erase(it);
+    return {};
+}
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
@@ -181,6 +200,8 @@ asio::awaitable<error_code> HttpsClient::exchange(Connection& c, http::verb meth
     got_bytes = false;
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, url_.port == "443" ? url_.host : url_.host + ":" + url_.port);
+    // Proton's server list is a third of its size gzipped; any reply may come compressed.
+    req.set(http::field::accept_encoding, "gzip");
     for (auto const& [name, value] : headers) req.set(name, value);
     if (body) req.body() = *body;
     req.keep_alive(true);
@@ -227,6 +248,10 @@ asio::awaitable<Result<HttpResponse>> HttpsClient::request(http::verb method, st
         error_code ec = co_await exchange(*c, method, full_target, headers, body, out, got_bytes);
         if (!ec || (ec == http::error::end_of_stream && out.status != 0)) {
             if (!ec && idle_.size() < options_.max_idle) idle_.push_back(std::move(c));
+            if (auto plain = decode_body(out, options_.max_body); !plain)
+                co_return fail(Errc::network, "no answer from " + url_.host + " to " +
+                                                  std::string(http::to_string(method)) + " " + target + ": " +
+                                                  plain.error().message);
             co_return out;
         }
         if (reused && !got_bytes) {

@@ -5,7 +5,8 @@
 // SNI and host-name checks; there is no switch to turn that off. Every phase
 // (resolve, connect, handshake, write, read) has a deadline, bodies have a
 // size cap, idle connections are kept for reuse, and an optional socket mark
-// lets the kill-switch recognise pvpnd's own API traffic.
+// lets the kill-switch recognise pvpnd's own API traffic. Requests accept gzip
+// and replies come back decoded (the cap applies to the decoded body).
 #pragma once
 
 #include "common/error.hpp"

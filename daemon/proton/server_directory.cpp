@@ -78,9 +78,9 @@ std::string server_cache_json(ServerCache const& cache) {
 }
 
 ServerDirectory::ServerDirectory(asio::any_io_executor executor, Session& session, std::filesystem::path file,
-                                 std::function<std::int64_t()> now)
+                                 std::function<std::int64_t()> now, std::chrono::milliseconds save_delay)
     : session_(session), file_(std::move(file)), now_(now ? std::move(now) : unix_now),
-      wake_(executor, asio::steady_timer::time_point::max()) {}
+      wake_(executor, asio::steady_timer::time_point::max()), save_delay_(save_delay), save_timer_(executor) {}
 
 void ServerDirectory::load() {
     auto text = read_file_if_exists(file_, max_cache_bytes);
@@ -96,6 +96,18 @@ void ServerDirectory::load() {
     }
     cache_ = std::move(*parsed);
     log::info("servers", "loaded ", cache_->servers.logicals.size(), " servers from ", file_.string());
+}
+
+void ServerDirectory::schedule_save() {
+    if (save_pending_) return;
+    save_pending_ = true;
+    save_timer_.expires_after(save_delay_);
+    std::weak_ptr<bool> alive = alive_;
+    save_timer_.async_wait([this, alive](boost::system::error_code ec) {
+        if (ec || alive.expired()) return;  // the directory went first: the next one fetches the list again
+        save_pending_ = false;
+        save();
+    });
 }
 
 void ServerDirectory::save() const {
@@ -118,7 +130,7 @@ asio::awaitable<ApiResult<void>> ServerDirectory::refresh(Staleness what) {
         if (reply->servers) {
             log::info("servers", "fetched ", reply->servers->logicals.size(), " servers");
             cache_ = ServerCache{std::move(*reply->servers), now, now, reply->last_modified, info->max_tier};
-            save();
+            schedule_save();
             co_return ApiResult<void>{};
         }
         if (!cache_) co_return api_failure(Errc::api_error, "Proton answered 304 Not Modified without a cached list");
@@ -126,7 +138,7 @@ asio::awaitable<ApiResult<void>> ServerDirectory::refresh(Staleness what) {
         cache_->max_tier = info->max_tier;
         if (!reply->last_modified.empty()) cache_->last_modified = reply->last_modified;
         if (staleness(&*cache_, now) == Staleness::fresh) {
-            save();
+            schedule_save();
             co_return ApiResult<void>{};
         }
     }
@@ -136,7 +148,7 @@ asio::awaitable<ApiResult<void>> ServerDirectory::refresh(Staleness what) {
     auto updated = cache_->servers.apply_loads(*loads);
     cache_->loads_fetched_at = now;
     log::debug("servers", "updated loads of ", updated, " servers");
-    save();
+    schedule_save();
     co_return ApiResult<void>{};
 }
 

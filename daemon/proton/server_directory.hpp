@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,10 @@ inline constexpr std::chrono::seconds full_list_max_age{3 * 3600};
 inline constexpr std::chrono::seconds loads_max_age{15 * 60};
 /// After a failed refresh, a cached list is served without retrying for this long.
 inline constexpr std::chrono::seconds refresh_retry_delay{60};
+/// servers.json is written this long after a refresh, not during it: serializing
+/// and syncing ~9 MB takes hundreds of milliseconds that a connect waiting for
+/// the list should not pay. (A daemon stopped before then fetches the list again.)
+inline constexpr std::chrono::milliseconds default_save_delay{10'000};
 
 /// What a cache needs before use.
 enum class Staleness {
@@ -39,9 +44,11 @@ std::string server_cache_json(ServerCache const& cache);
 
 class ServerDirectory {
 public:
-    /// `file` is <config_dir>/servers.json; `now` gives unix seconds (tests replace it).
+    /// `file` is <config_dir>/servers.json; `now` gives unix seconds (tests
+    /// replace it); the file is written `save_delay` after each refresh.
     ServerDirectory(boost::asio::any_io_executor executor, Session& session, std::filesystem::path file,
-                    std::function<std::int64_t()> now = {});
+                    std::function<std::int64_t()> now = {},
+                    std::chrono::milliseconds save_delay = default_save_delay);
 
     /// Reads servers.json if present; a broken file is logged and ignored.
     void load();
@@ -57,6 +64,8 @@ public:
 
 private:
     boost::asio::awaitable<ApiResult<void>> refresh(Staleness what);
+    /// Writes servers.json after save_delay (one pending write at most).
+    void schedule_save();
     void save() const;
 
     Session& session_;
@@ -66,6 +75,10 @@ private:
     std::int64_t next_attempt_ = 0;  ///< After a failed refresh, serve the cache until then.
     bool busy_ = false;  ///< A refresh is in flight; other callers wait for it.
     boost::asio::steady_timer wake_;
+    std::chrono::milliseconds save_delay_;
+    boost::asio::steady_timer save_timer_;
+    bool save_pending_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  ///< For the pending write's handler.
 };
 
 } // namespace pvpn::proton

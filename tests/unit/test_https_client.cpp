@@ -107,6 +107,7 @@ struct TestServer {
     std::string last_mark_header;
     bool silent = false;
     std::size_t body_size = 0;
+    std::string gzip_body;  ///< Sent as Content-Encoding: gzip to a request that accepts gzip.
 
     TestServer(asio::io_context& ctx, std::string const& chain, std::string const& key) : io(ctx) {
         tls.use_certificate_chain(asio::buffer(chain));
@@ -143,6 +144,10 @@ struct TestServer {
             res.set("X-Path", std::string(req.target()));
             res.set("X-Method", std::string(req.method_string()));
             res.body() = body_size ? std::string(body_size, 'x') : req.body();
+            if (!gzip_body.empty() && req[http::field::accept_encoding] == "gzip") {
+                res.set(http::field::content_encoding, "gzip");
+                res.body() = gzip_body;
+            }
             res.keep_alive(req.keep_alive());
             res.prepare_payload();
             auto [wec, w] = co_await http::async_write(stream, res, use_tuple);
@@ -299,4 +304,27 @@ TEST_CASE("https: body limit, read timeout, refused connection, socket mark", "[
             CHECK(r.error().message.find("socket mark") != std::string::npos);
         }
     }
+}
+
+TEST_CASE("https: replies come gzipped when asked, and are decoded", "[api][https]") {
+    Pki pki;
+    asio::io_context io;
+    TestServer server(io, pem(pki.leaf.get()) + pem(pki.ca.get()), pem(pki.leaf_key.get()));
+    // "hello, pvpn\n", gzipped by Python's gzip module.
+    std::vector<unsigned char> const hello{0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0xd7, 0x51, 0x28, 0x28, 0x2b, 0xc8, 0xe3, 0x02, 0x00, 0x8c, 0x4c, 0x22, 0xfb, 0x0c, 0x00, 0x00, 0x00};
+    server.gzip_body.assign(hello.begin(), hello.end());
+    net::HttpsOptions options;
+    options.ca_file = pki.dir / "ca.pem";
+    auto client = net::HttpsClient::create(io, "https://127.0.0.1:" + std::to_string(server.port()), options);
+    REQUIRE(client);
+    auto r = test::run_coro(io, (*client)->request(http::verb::get, "/list", {}, std::nullopt));
+    REQUIRE(r);
+    CHECK(r->body == "hello, pvpn\n");
+    CHECK(r->header("Content-Encoding").empty());
+
+    server.gzip_body = "not gzip";
+    auto bad = test::run_coro(io, (*client)->request(http::verb::get, "/list", {}, std::nullopt));
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Errc::network);
+    CHECK(bad.error().message.find("gzip") != std::string::npos);
 }

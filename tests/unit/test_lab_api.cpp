@@ -10,6 +10,7 @@
 #include "daemon/proton/proton_http_api.hpp"
 #include "daemon/proton/server_directory.hpp"
 #include "daemon/proton/session.hpp"
+#include "run_awaitable.hpp"
 #include "run_coro.hpp"
 #include "temp_dir.hpp"
 
@@ -38,6 +39,7 @@ using namespace pvpn::proton;
 namespace asio = boost::asio;
 namespace json = boost::json;
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -308,12 +310,13 @@ TEST_CASE("the Proton client against the lab's API stand-in", "[labapi]") {
         lab.knobs({});
 
         // The ~15,000-server list, cached and filtered.
-        ServerDirectory directory(lab.io.get_executor(), *s, lab.dir / "servers.json");
+        ServerDirectory directory(lab.io.get_executor(), *s, lab.dir / "servers.json", {}, 10ms);
         auto cache = lab.wait(directory.get());
         REQUIRE(cache);
         auto const& list = (*cache)->servers;
         CHECK(list.logicals.size() >= 15000);
         CHECK((*cache)->max_tier == 2);
+        test::run_for(lab.io, 100ms);  // servers.json is written just after the fetch
         CHECK(fs::exists(lab.dir / "servers.json"));
         auto p2p = select_servers(list, {.country = "ch", .p2p = true});
         REQUIRE(p2p);

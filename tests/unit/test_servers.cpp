@@ -3,6 +3,7 @@
 #include "daemon/proton/api_parse.hpp"
 #include "daemon/proton/server_directory.hpp"
 #include "daemon/proton/servers.hpp"
+#include "run_awaitable.hpp"
 #include "run_coro.hpp"
 #include "temp_dir.hpp"
 #include "test_data.hpp"
@@ -16,6 +17,7 @@
 
 using namespace pvpn;
 using namespace pvpn::proton;
+using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
 namespace {
@@ -261,7 +263,9 @@ struct DirectoryFixture {
                         return o;
                     }()};
 
-    ServerDirectory directory() { return ServerDirectory(io.get_executor(), session, dir / "servers.json", [this] { return now; }); }
+    ServerDirectory directory() {
+        return ServerDirectory(io.get_executor(), session, dir / "servers.json", [this] { return now; }, 10ms);
+    }
 
     ServerCache const* get(ServerDirectory& d) {
         auto r = test::run_coro(io, d.get());
@@ -280,6 +284,8 @@ TEST_CASE("the directory fetches, caches on disk, and refreshes loads and list w
     REQUIRE(c->servers.logicals.size() == 2);
     CHECK(c->max_tier == 2);
     CHECK(f.api.calls["logicals"] == 1);
+    CHECK_FALSE(std::filesystem::exists(f.dir / "servers.json"));  // written a moment later, not during the fetch
+    test::run_for(f.io, 50ms);
     CHECK(std::filesystem::exists(f.dir / "servers.json"));
 
     f.now += 10 * 60;  // fresh: no call
@@ -292,6 +298,7 @@ TEST_CASE("the directory fetches, caches on disk, and refreshes loads and list w
     c = f.get(d);
     CHECK(f.api.calls["loads"] == 1);
     CHECK(c->servers.find("CH#1")->load == 99);
+    test::run_for(f.io, 50ms);
 
     // A restarted daemon reads the cache, loads included, and does not refetch.
     auto d2 = f.directory();
