@@ -140,6 +140,7 @@ def test_underlay_address_change_keeps_traffic_flowing(lab, pvpnd):
     init_lab_account(lab)
     connect_with_killswitch("--p2p", "--fastest", "api")
     assert whoami("pvl-client", lab["behind_ip"], timeout=5)
+    labtools.lab("sentinel", "start")
     c = lab["client"]
     dev, old, new, gateway = c["underlay_if"], c["ipv4"], "192.0.2.9", c["gateway"]
     labtools.client("sysctl", "-qw", "net.ipv4.conf.%s.promote_secondaries=1" % dev)
@@ -152,7 +153,10 @@ def test_underlay_address_change_keeps_traffic_flowing(lab, pvpnd):
                                  "traffic through the tunnel from the new address")
         st = status()
         assert st["state"] == "connected"
+        assert st["monitor"]["reconnects"] == 0, pvpnd.log()  # WireGuard roams to the new address: no reconnect needed
         assert st["killswitch"]["active"]
+        report = sentinel_report(lab)
+        assert report.returncode == 0, report.stdout + report.stderr
     finally:
         labtools.client("ip", "addr", "add", old + "/24", "dev", dev, check=False)
         labtools.client("ip", "addr", "del", new + "/24", "dev", dev, check=False)
