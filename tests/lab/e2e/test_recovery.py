@@ -296,3 +296,19 @@ def test_resume_off_leaves_a_restarted_pvpnd_disconnected_and_blocking(lab, pvpn
     finally:
         pvpn("disconnect", "--ks", "false", check=False, timeout=30)
         d.stop()
+
+
+def test_autoconnect_connects_when_pvpnd_starts(lab, pvpnd):
+    write_lab_config(lab, MONITOR + "\n[service]\nautoconnect = true\n\n[network]\nfastest_default = api\n")
+    init_lab_account(lab)
+    assert status()["state"] == "disconnected"  # the running pvpnd read the setting after its start
+    pvpnd.kill(signal.SIGTERM)
+    d = Pvpnd().start()
+    try:
+        st = wait_status(lambda s: s["state"] == "connected", 60, "pvpnd to connect at start")
+        best = json.loads(pvpn("--json", "list", "--fastest", "api").stdout)["servers"][0]["name"]
+        assert st["server"]["name"] == best  # the defaults: any country, best score (fastest_default = api)
+        assert labtools.wait_for(lambda: whoami("pvl-client", lab["behind_ip"], timeout=3), 15, "traffic")
+    finally:
+        pvpn("disconnect", "--ks", "false", check=False, timeout=30)
+        d.stop()
