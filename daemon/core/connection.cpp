@@ -677,7 +677,16 @@ void Connection::on_link_change(net::LinkEvent const& event) {
                                                        : apply_firewall(firewall::Mode::blocked, nullptr, "");
         if (!r) log::warn("killswitch", "cannot follow the network change: ", r.error().message);
     }
-    if (state_ == State::connected) monitor_.check_now();
+    if (state_ == State::connected && !busy_) {
+        // WireGuard may go on sending from a source address that is gone
+        // (wireguard-go keeps the last one it used): setting the peer again
+        // makes it pick the current one, and the server roams to it.
+        if (auto info = ports_.tunnel.info()) {
+            if (auto r = ports_.tunnel.switch_peer({info->peer_public_key, info->endpoint}); !r)
+                log::warn("tunnel", "cannot refresh the peer after the network change: ", r.error().message);
+        }
+        monitor_.check_now();
+    }
     if (next_retry_) retry_timer_.cancel();  // try now rather than at the end of the backoff
 }
 

@@ -140,6 +140,7 @@ def test_underlay_address_change_keeps_traffic_flowing(lab, pvpnd):
     init_lab_account(lab)
     connect_with_killswitch("--p2p", "--fastest", "api")
     assert whoami("pvl-client", lab["behind_ip"], timeout=5)
+    labtools.lab("sentinel", "start")
     c = lab["client"]
     dev, old, new, gateway = c["underlay_if"], c["ipv4"], "192.0.2.9", c["gateway"]
     labtools.client("sysctl", "-qw", "net.ipv4.conf.%s.promote_secondaries=1" % dev)
@@ -152,7 +153,10 @@ def test_underlay_address_change_keeps_traffic_flowing(lab, pvpnd):
                                  "traffic through the tunnel from the new address")
         st = status()
         assert st["state"] == "connected"
+        assert st["monitor"]["reconnects"] == 0, pvpnd.log()  # WireGuard roams to the new address: no reconnect needed
         assert st["killswitch"]["active"]
+        report = sentinel_report(lab)
+        assert report.returncode == 0, report.stdout + report.stderr
     finally:
         labtools.client("ip", "addr", "add", old + "/24", "dev", dev, check=False)
         labtools.client("ip", "addr", "del", new + "/24", "dev", dev, check=False)
@@ -289,6 +293,22 @@ def test_resume_off_leaves_a_restarted_pvpnd_disconnected_and_blocking(lab, pvpn
         assert "wgp" not in labtools.client("ip", "-o", "link").stdout
         assert st["killswitch"]["active"] and st["killswitch"]["mode"] == "blocked"
         assert whoami("pvl-client", lab["outside"]["ipv4"], timeout=2) == ""
+    finally:
+        pvpn("disconnect", "--ks", "false", check=False, timeout=30)
+        d.stop()
+
+
+def test_autoconnect_connects_when_pvpnd_starts(lab, pvpnd):
+    write_lab_config(lab, MONITOR + "\n[service]\nautoconnect = true\n\n[network]\nfastest_default = api\n")
+    init_lab_account(lab)
+    assert status()["state"] == "disconnected"  # the running pvpnd read the setting after its start
+    pvpnd.kill(signal.SIGTERM)
+    d = Pvpnd().start()
+    try:
+        st = wait_status(lambda s: s["state"] == "connected", 60, "pvpnd to connect at start")
+        best = json.loads(pvpn("--json", "list", "--fastest", "api").stdout)["servers"][0]["name"]
+        assert st["server"]["name"] == best  # the defaults: any country, best score (fastest_default = api)
+        assert labtools.wait_for(lambda: whoami("pvl-client", lab["behind_ip"], timeout=3), 15, "traffic")
     finally:
         pvpn("disconnect", "--ks", "false", check=False, timeout=30)
         d.stop()
