@@ -3,9 +3,12 @@
 // used the way `connect` and `list` use it.
 #include "daemon/proton/api_parse.hpp"
 #include "daemon/proton/servers.hpp"
+#include "daemon/wg/key.hpp"
 #include "fuzz/check.hpp"
 
 #include <boost/json.hpp>
+
+#include <arpa/inet.h>
 
 #include <random>
 
@@ -14,10 +17,20 @@ using namespace pvpn::proton;
 
 namespace {
 
+/// api_parse.hpp's promise: a server is usable only with an IPv4 entry
+/// address and a WireGuard key of 32 base64 bytes, as the tunnel code reads them.
+void check_usable(PhysicalServer const& p) {
+    if (!p.usable()) return;
+    in_addr address{};
+    PVPN_FUZZ_CHECK(p.entry_ip.find('\0') == std::string::npos);
+    PVPN_FUZZ_CHECK(::inet_pton(AF_INET, p.entry_ip.c_str(), &address) == 1);
+    PVPN_FUZZ_CHECK(wg::decode_key(p.x25519_public_key, "server key").has_value());
+}
+
 void use_list(ServerList& list, std::string_view body) {
     for (auto const& logical : list.logicals) {
         PVPN_FUZZ_CHECK(std::size_t{logical.first_physical} + logical.physical_count <= list.physicals.size());
-        for (auto const& physical : list.physicals_of(logical)) (void)physical.usable();
+        for (auto const& physical : list.physicals_of(logical)) check_usable(physical);
         (void)list.online(logical);
         (void)probe_address(list, logical);
         std::mt19937 rng(1);

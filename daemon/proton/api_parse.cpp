@@ -1,5 +1,7 @@
 #include "daemon/proton/api_parse.hpp"
 
+#include "common/base64.hpp"
+
 #include <boost/json.hpp>
 
 #include <arpa/inet.h>
@@ -159,20 +161,18 @@ std::vector<std::string> scopes_of(Obj const& o) {
     return out;
 }
 
+/// JSON strings may hold NUL bytes, and inet_pton() stops at the first one:
+/// "1.2.3.4\u0000junk" is not an address.
 bool is_ipv4(std::string const& text) {
     in_addr addr{};
-    return ::inet_pton(AF_INET, text.c_str(), &addr) == 1;
+    return text.find('\0') == std::string::npos && ::inet_pton(AF_INET, text.c_str(), &addr) == 1;
 }
 
-/// A WireGuard key: base64 of 32 bytes = 43 characters and one '='.
+/// A WireGuard key exactly as the tunnel will decode it: base64 of 32 bytes
+/// (44 characters whose last data character has no stray low bits).
 bool is_wg_key(std::string_view key) {
-    if (key.size() != 44 || key[43] != '=') return false;
-    for (std::size_t i = 0; i < 43; ++i) {
-        char c = key[i];
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-        if (!ok) return false;
-    }
-    return true;
+    auto raw = base64_decode(key);
+    return raw && raw->size() == 32;
 }
 
 std::string upper(std::string text) {

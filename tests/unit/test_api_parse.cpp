@@ -60,6 +60,28 @@ TEST_CASE("parse_logicals reads Proton's shape, with the WireGuard entry overrid
     CHECK(r->physicals_of(sc)[0].x25519_public_key.empty());
 }
 
+TEST_CASE("a physical server is usable only with an address and a key the tunnel can use", "[api]") {
+    // Found by fuzz_proton_api: a NUL inside EntryIP passed inet_pton (which
+    // stops at it), and a key with stray bits in its last character passed the
+    // character check but not the tunnel's base64 decoding.
+    auto one = [](std::string_view entry_ip, std::string_view key) {
+        std::string const body = R"({"LogicalServers":[{"ID":"l","Name":"CH#1","EntryCountry":"CH",)"
+                                 R"("ExitCountry":"CH","Tier":2,"Features":4,"Status":1,"Servers":[)"
+                                 R"({"EntryIP":")" + std::string(entry_ip) + R"(","Status":1,"X25519PublicKey":")" +
+                                 std::string(key) + R"("}]}]})";
+        auto r = parse_logicals(body);
+        REQUIRE(r);
+        return r->physicals.at(0);
+    };
+    CHECK(one("203.0.113.11", wg_key).usable());
+    auto nul = one(R"(203.0.113.11\u0000junk)", wg_key);
+    CHECK_FALSE(nul.usable());
+    CHECK(nul.entry_ip.empty());
+    auto stray_bits = one("203.0.113.11", "YgLmi/Hv9Mn6vYoeCy9Ouz2SLUwB+3R3vNyKz8GrfBd=");
+    CHECK_FALSE(stray_bits.usable());
+    CHECK_FALSE(one("203.0.113.11", "YgLmi/Hv9Mn6vYoeCy9Ouz2SLUwB+3R3vNyKz8GrfB==").usable());
+}
+
 TEST_CASE("malformed replies are errors that name the field, never crashes", "[api]") {
     auto bad = [](std::string_view body) {
         auto r = parse_logicals(body);
