@@ -218,9 +218,10 @@ def test_nothing_leaks_and_the_lan_stays_reachable_in_every_state(lab, pvpnd, cl
     start = time.time()
     restarted = None
     try:
+        # Connecting from nothing: armed before the first packet (the sentinel watches from `start`).
+        # The prober starts once the kill-switch is on: before that, nothing is meant to be blocked.
+        pvpn("connect", "--ks", "true", "--cc", "CH", "--fastest", "api")
         with Prober(lab) as prober:
-            # Connecting from nothing: armed before the first packet.
-            pvpn("connect", "--ks", "true", "--cc", "CH", "--fastest", "api")
             contained(lab, start, through=ch["exit_ip"], own=True)
             assert status()["killswitch"]["mode"] == "connected"
             steady = time.time()
