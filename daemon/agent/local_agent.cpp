@@ -1,6 +1,7 @@
 #include "daemon/agent/local_agent.hpp"
 
 #include "common/log.hpp"
+#include "common/spawn_log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -180,14 +181,7 @@ void LocalAgent::start() {
     if (impl_->running || impl_->stopped) return;
     impl_->running = true;
     auto impl = impl_;
-    asio::co_spawn(impl->executor, impl->run(impl), [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (std::exception const& x) {
-            log::error("agent", "the local agent session failed: ", x.what());
-        }
-    });
+    asio::co_spawn(impl->executor, impl->run(impl), log_failure("agent", "the local agent session"));
 }
 
 void LocalAgent::stop() {

@@ -1,6 +1,7 @@
 #include "daemon/portfwd/lease_loop.hpp"
 
 #include "common/log.hpp"
+#include "common/spawn_log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -187,14 +188,7 @@ void LeaseLoop::start() {
     if (impl_->running || impl_->stopped) return;
     impl_->running = true;
     auto impl = impl_;
-    asio::co_spawn(impl->executor, impl->run(impl), [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (std::exception const& x) {
-            log::error("portfwd", "the lease loop failed: ", x.what());
-        }
-    });
+    asio::co_spawn(impl->executor, impl->run(impl), log_failure("portfwd", "the lease loop"));
 }
 
 void LeaseLoop::stop() {

@@ -1,6 +1,7 @@
 #include "daemon/qbt/sync.hpp"
 
 #include "common/log.hpp"
+#include "common/spawn_log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -233,14 +234,7 @@ void QbtSync::start() {
     if (impl_->running || impl_->stopped) return;
     impl_->running = true;
     auto impl = impl_;
-    asio::co_spawn(impl->executor, impl->run(impl), [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (std::exception const& x) {
-            log::error("qbt", "the qBittorrent sync failed: ", x.what());
-        }
-    });
+    asio::co_spawn(impl->executor, impl->run(impl), log_failure("qbt", "the qBittorrent sync"));
 }
 
 void QbtSync::stop() {
